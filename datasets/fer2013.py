@@ -1,0 +1,144 @@
+"""FER2013 in its two common layouts: the Kaggle CSV and JPEG class folders.
+
+CSV (``fer2013.csv``, also ``.csv.gz`` or the Kaggle ``fer2013.tar.gz``)::
+
+    emotion,pixels,Usage
+    0,70 80 82 ... (2,304 values 0-255, 48x48 row-major),Training
+    ...             35,887 rows: Training, PublicTest, PrivateTest in order
+
+Image folders (the common Kaggle re-packaging; ids are random, so these
+files cannot be joined to FERPlus votes)::
+
+    train/<class>/Training_<id>.jpg
+    test/<class>/PublicTest_<id>.jpg  test/<class>/PrivateTest_<id>.jpg
+
+Splits: Training → train, PublicTest → val, PrivateTest → test (the FERPlus
+convention: FER2013Train / FER2013Valid / FER2013Test).
+"""
+
+import csv
+import os
+import re
+
+import numpy as np
+
+from datasets.records import (
+    FaceRecord, SourceError, list_images, open_text, require_dir, require_file,
+)
+from labels.taxonomy import FER2013_EMOTION, canonical_from_name
+
+USAGE_SPLITS = {"Training": "train", "PublicTest": "val", "PrivateTest": "test"}
+HEADER = ["emotion", "pixels", "Usage"]
+IMAGE_SIZE = 48
+NUM_PIXELS = IMAGE_SIZE * IMAGE_SIZE
+
+
+class FER2013CSV:
+    """Streams the FER2013 CSV row by row; never holds the file in memory.
+
+    Records carry ``pixels`` (uint8, 48x48) and ``source_id`` = the 0-based
+    data row number, zero-padded (``"00042"``): the position FERPlus pairs on.
+    """
+
+    name = "fer2013"
+
+    def __init__(self, path):
+        self.path = require_file(
+            path, "FER2013 CSV",
+            "pass fer2013.csv, fer2013.csv.gz or the Kaggle fer2013.tar.gz",
+        )
+
+    def __iter__(self):
+        with open_text(self.path, member_suffix="fer2013.csv") as stream:
+            reader = csv.reader(stream)
+            header = next(reader, None)
+            if header is None:
+                raise SourceError(self.path, "file is empty (expected header emotion,pixels,Usage)")
+            if [h.strip() for h in header] != HEADER:
+                raise SourceError(
+                    self.path, f"expected header {','.join(HEADER)}, found {','.join(header)[:80]}", 1
+                )
+            for index, row in enumerate(reader):
+                yield self._parse(index, row)
+
+    def _parse(self, index, row):
+        line = index + 2
+        if len(row) != 3:
+            raise SourceError(self.path, f"expected 3 columns, found {len(row)}", line)
+        emotion, pixels, usage = row
+        try:
+            code = int(emotion)
+        except ValueError:
+            code = None
+        if code not in FER2013_EMOTION:
+            raise SourceError(self.path, f"unknown emotion code {emotion!r} (expected 0-6)", line)
+        if usage not in USAGE_SPLITS:
+            raise SourceError(
+                self.path, f"unknown Usage {usage!r} (expected Training, PublicTest or PrivateTest)", line
+            )
+        return FaceRecord(
+            source=self.name,
+            source_id=f"{index:05d}",
+            split=USAGE_SPLITS[usage],
+            label=FER2013_EMOTION[code],
+            raw_label=emotion,
+            pixels=parse_pixels(pixels, self.path, line),
+            raw_split=usage,
+        )
+
+
+def parse_pixels(text, path, line):
+    """Parse a space-separated 48x48 pixel string into a uint8 array (48, 48)."""
+    try:
+        values = np.fromstring(text, dtype=np.int32, sep=" ")
+    except ValueError:
+        bad = next((t for t in text.split() if not t.isdigit()), text[:20])
+        raise SourceError(path, f"pixel value {bad!r} is not an integer", line) from None
+    if values.size != NUM_PIXELS:
+        raise SourceError(path, f"expected {NUM_PIXELS} pixel values, found {values.size}", line)
+    if values.min() < 0 or values.max() > 255:
+        bad = values[(values < 0) | (values > 255)][0]
+        raise SourceError(path, f"pixel value {bad} outside 0-255", line)
+    return values.astype(np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE)
+
+
+class FER2013Folders:
+    """The Kaggle JPEG re-packaging: ``{train,test}/<class>/<Usage>_<id>.jpg``.
+
+    Split comes from the file-name prefix when it names a FER2013 Usage,
+    otherwise from the top folder (train → train, test → test).
+    """
+
+    name = "fer2013-images"
+    TOP_SPLITS = {"train": "train", "test": "test"}
+    PREFIX = re.compile(r"^(Training|PublicTest|PrivateTest)_")
+
+    def __init__(self, root):
+        self.root = require_dir(root, "FER2013 image folder", "expected train/<class>/*.jpg and test/<class>/*.jpg")
+        self.tops = [t for t in self.TOP_SPLITS if os.path.isdir(os.path.join(self.root, t))]
+        if not self.tops:
+            raise FileNotFoundError(f"{self.root}: no train/ or test/ folder (expected train/<class>/*.jpg)")
+
+    def __iter__(self):
+        for top in self.tops:
+            top_dir = os.path.join(self.root, top)
+            for class_name in sorted(os.listdir(top_dir)):
+                class_dir = os.path.join(top_dir, class_name)
+                if not os.path.isdir(class_dir):
+                    continue
+                label = canonical_from_name(class_name)
+                if label is None:
+                    raise SourceError(class_dir, f"unknown class folder {class_name!r}")
+                for file_name in list_images(class_dir):
+                    match = self.PREFIX.match(file_name)
+                    raw_split = match.group(1) if match else top
+                    split = USAGE_SPLITS.get(raw_split, self.TOP_SPLITS[top])
+                    yield FaceRecord(
+                        source=self.name,
+                        source_id=f"{top}/{class_name}/{file_name}",
+                        split=split,
+                        label=label,
+                        raw_label=class_name,
+                        filepath=os.path.join(class_dir, file_name),
+                        raw_split=raw_split,
+                    )

@@ -1,0 +1,1 @@
+"""Taxonomy, vote rules, scores and Label Studio sync."""

@@ -1,0 +1,1 @@
+"""Camera bundle, on-camera MicroPython scripts and flashing (see the camera issue)."""

@@ -1,0 +1,1 @@
+"""Models, trainer, int8 quantizer and evaluation (see the trainer issue)."""
