@@ -32,3 +32,59 @@ def write_atomic(path, data):
             os.remove(tmp)
         raise
     return len(data)
+
+
+def write_png(path, pixels):
+    """Encode ``pixels`` (uint8 (H, W)) and write them atomically to ``path``."""
+    return write_atomic(path, encode_png(pixels))
+
+
+def _write_batch(items):
+    for path, pixels in items:
+        write_png(path, pixels)
+    return len(items)
+
+
+class PngWriter:
+    """Writes batches of PNGs in a worker process, overlapping the caller's work.
+
+    ``submit`` returns at once; errors surface on a later ``submit`` or on
+    ``wait``. At most ``max_pending`` batches are in flight (bounded memory).
+    The worker is started with ``spawn``: it never inherits the database
+    client of the parent.
+    """
+
+    def __init__(self, max_pending=4):
+        self.max_pending = max_pending
+        self._pool = None
+        self._pending = []
+
+    def submit(self, items):
+        """Queue ``[(path, uint8 array), ...]`` for writing."""
+        if not items:
+            return
+        if self._pool is None:
+            import multiprocessing
+
+            self._pool = multiprocessing.get_context("spawn").Pool(1)
+        self._pending.append(self._pool.apply_async(_write_batch, (items,)))
+        while len(self._pending) > self.max_pending or (self._pending and self._pending[0].ready()):
+            self._pending.pop(0).get()
+
+    def wait(self):
+        """Block until every queued PNG is on disk; re-raise the first failure."""
+        pending, self._pending = self._pending, []
+        errors = []
+        for result in pending:
+            try:
+                result.get()
+            except Exception as err:  # keep draining so no write lands later
+                errors.append(err)
+        if errors:
+            raise errors[0]
+
+    def close(self):
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
