@@ -130,7 +130,7 @@ def pair_votes(records, table):
         if table.usage[index] != record.raw_split:
             raise SourceError(
                 table.path,
-                f"Usage {table.usage[index]!r} does not match the FER2013 CSV's {record.raw_split!r} "
+                f"Usage {str(table.usage[index])!r} does not match the FER2013 CSV's {record.raw_split!r} "
                 f"on the same row: the files do not pair by position",
                 index + 2,
             )

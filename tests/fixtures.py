@@ -1,0 +1,74 @@
+"""Tiny source fixtures the tests write themselves (no licensed data)."""
+
+import csv
+import os
+
+import numpy as np
+from PIL import Image
+
+VOTE_HEADER = ["Usage", "Image name", "neutral", "happiness", "surprise", "sadness",
+               "anger", "disgust", "fear", "contempt", "unknown", "NF"]
+
+
+def pixels_text(seed=0, value=None):
+    rng = np.random.default_rng(seed)
+    px = np.full(2304, value) if value is not None else rng.integers(0, 256, 2304)
+    return " ".join(map(str, px))
+
+
+def write_fer_csv(path, rows, header=("emotion", "pixels", "Usage")):
+    """rows: (emotion, usage) pairs or full (emotion, pixels, usage) triples."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        if header:
+            w.writerow(header)
+        for i, row in enumerate(rows):
+            if len(row) == 2:
+                row = (row[0], pixels_text(i), row[1])
+            w.writerow(row)
+    return str(path)
+
+
+def write_vote_table(path, rows):
+    """rows: (usage, name, [10 votes])."""
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(VOTE_HEADER)
+        for usage, name, votes in rows:
+            w.writerow([usage, name, *votes])
+    return str(path)
+
+
+def save_image(path, size=48, value=128, mode="L"):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    shape = (size, size) if mode == "L" else (size, size, 3)
+    Image.fromarray(np.full(shape, value, dtype=np.uint8)).save(path)
+    return str(path)
+
+
+def write_rafdb(root, lines, images=True, crlf=True):
+    """lines: 'train_00001.jpg 5' strings; images for each unless images=False."""
+    os.makedirs(os.path.join(root, "EmoLabel"), exist_ok=True)
+    end = "\r\n" if crlf else "\n"
+    with open(os.path.join(root, "EmoLabel", "list_patition_label.txt"), "w", newline="") as f:
+        f.write("".join(line + end for line in lines))
+    if images:
+        for line in lines:
+            stem = line.split()[0][:-4]
+            save_image(os.path.join(root, "Image", "aligned", f"{stem}_aligned.jpg"), 100, mode="RGB")
+    return str(root)
+
+
+def write_ckplus_sequence(root, subject, seq, frames=4, emotion="3.0000000e+00"):
+    """One CK+ sequence; ``emotion=None`` leaves it unlabelled."""
+    names = []
+    for f in range(1, frames + 1):
+        name = f"{subject}_{seq}_{f:08d}.png"
+        save_image(os.path.join(root, "cohn-kanade-images", subject, seq, name), 64, value=10 * f)
+        names.append(name)
+    os.makedirs(os.path.join(root, "Emotion", subject, seq), exist_ok=True)
+    if emotion is not None:
+        with open(os.path.join(root, "Emotion", subject, seq, f"{subject}_{seq}_{frames:08d}_emotion.txt"), "w") as fh:
+            fh.write(f"   {emotion}\n")
+    return names
