@@ -182,6 +182,8 @@ def insert_samples(dataset, samples):
     """
     import pymongo.errors
 
+    if not samples:
+        return []
     transform = getattr(dataset, "_transform_sample", None)
     collection = getattr(dataset, "_sample_collection", None)
     if transform is None or collection is None:

@@ -75,14 +75,23 @@ class FaceRecordImporter(foud.GenericSampleDatasetImporter):
         return True
 
     def get_sample_field_schema(self):
-        return {name: ftype(**kwargs) for name, (ftype, kwargs) in field_types().items()}
+        import fiftyone as fo
+
+        schema = {name: fo.StringField() for name in field_types()}
+        schema.update(
+            votes=fo.ListField(fo.IntField()),
+            soft_label=fo.ListField(fo.FloatField()),
+            ground_truth=fo.EmbeddedDocumentField(fo.Classification),
+        )
+        return schema
 
 
 class FER2013CSVImporter(FaceRecordImporter):
     """``dataset_dir`` holds ``fer2013.csv`` (or pass ``csv_path``); optional FERPlus merge."""
 
-    def __init__(self, dataset_dir=None, csv_path=None, ferplus_path=None, **kwargs):
-        super().__init__(dataset_dir=dataset_dir, **kwargs)
+    def __init__(self, dataset_dir=None, csv_path=None, ferplus_path=None, media_dir=None,
+                 shuffle=False, seed=None, max_samples=None):
+        super().__init__(dataset_dir, media_dir, shuffle, seed, max_samples)
         self.csv_path = csv_path or _first_existing(
             dataset_dir, ("fer2013.csv", "fer2013.csv.gz", "fer2013.tar.gz")
         )
@@ -106,8 +115,8 @@ class FERPlusFoldersImporter(FaceRecordImporter):
 
 
 class RAFDBImporter(FaceRecordImporter):
-    def __init__(self, dataset_dir=None, image_kind="aligned", **kwargs):
-        super().__init__(dataset_dir=dataset_dir, **kwargs)
+    def __init__(self, dataset_dir=None, image_kind="aligned", shuffle=False, seed=None, max_samples=None):
+        super().__init__(dataset_dir, None, shuffle, seed, max_samples)
         self.image_kind = image_kind
 
     def make_records(self):
