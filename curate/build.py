@@ -29,6 +29,7 @@ import time
 import numpy as np
 from tqdm import tqdm
 
+from curate.fastdb import insert_samples
 from curate.media import PngWriter
 from datasets.records import SourceError
 from labels.taxonomy import CLASS_INDEX, CLASSES, FER2013_EMOTION, NUM_CLASSES, canonical_from_name
@@ -167,35 +168,6 @@ def make_sample(record, fields):
     )
 
 
-def insert_samples(dataset, samples):
-    """Insert new samples; return their ids. Same documents as ``add_samples``.
-
-    ``Dataset.add_samples`` converts each sample to its database document,
-    inserts, then converts every document back to attach the in-memory Sample
-    to the dataset; the build never uses those objects again, and the way
-    back is about 3/4 of the cost. This runs the same per-sample transform
-    (``_transform_sample``, with schema expansion off: every field is declared
-    in :func:`create_dataset`) and a plain ``insert_many``. Pinned to
-    fiftyone 1.22.1; where those internals are missing it falls back to
-    ``add_samples``. ``tests/curate/test_build.py`` checks both paths store
-    identical documents.
-    """
-    import pymongo.errors
-
-    if not samples:
-        return []
-    transform = getattr(dataset, "_transform_sample", None)
-    collection = getattr(dataset, "_sample_collection", None)
-    if transform is None or collection is None:
-        return dataset.add_samples(samples, progress=False, validate=False)
-    docs = [transform(s, expand_schema=False, validate=False)[1] for s in samples]
-    try:
-        result = collection.insert_many(docs)
-    except pymongo.errors.BulkWriteError as err:
-        raise ValueError(err.details["writeErrors"][0]["errmsg"]) from err
-    return [str(i) for i in result.inserted_ids]
-
-
 class DatasetBuilder:
     """Adds sources to one FiftyOne dataset; see the module docstring."""
 
@@ -220,7 +192,7 @@ class DatasetBuilder:
         report = SourceReport(source)
         stored = self._stored(source)
         seen = set()
-        bar = tqdm(records, desc=source, unit=" img", total=total, disable=self.quiet, leave=False)
+        bar = tqdm(records, desc=source, unit=" img", total=total, disable=True if self.quiet else None, leave=False)
         batch = []
         for record in bar:
             if record.source_id in seen:

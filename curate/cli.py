@@ -165,6 +165,73 @@ def demo(out, dataset_name, fresh, workspace, quiet):
     )
 
 
+@cli.command(context_settings=CONTEXT)
+@click.option("--near-distance", type=click.IntRange(0, 16), default=6, show_default=True,
+              help="Max perceptual-hash bit distance for near duplicates.")
+@click.option("--blank-std", type=float, default=3.0, show_default=True, help="Pixel std below which an image is blank.")
+@dataset_option
+@workspace_option
+@quiet_option
+@user_errors
+def score(near_distance, blank_std, dataset_name, workspace, quiet):
+    """Compute disagreement scores, duplicates, leakage and tags; save the views.
+
+    \b
+    Example:
+      curate score --dataset fer --near-distance 6
+    """
+    from curate.score import ScoreSettings, score_dataset
+
+    summary = score_dataset(dataset_name, ScoreSettings(near_distance=near_distance, blank_std=blank_std), quiet=quiet)
+    width = max(len(k) for k in summary)
+    for key, value in summary.items():
+        click.echo(f"{key.replace('_', ' '):<{width}}  {value}")
+    click.echo("views saved: curate views")
+
+
+@cli.command(context_settings=CONTEXT)
+@dataset_option
+@workspace_option
+@user_errors
+def views(dataset_name, workspace):
+    """List the dataset's saved views with their sample counts.
+
+    \b
+    Example:
+      curate views --dataset fer
+    """
+    from curate.views import list_views
+
+    rows = list_views(dataset_name)
+    width = max(len(n) for n, _ in rows)
+    for name, count in rows:
+        click.echo(f"{name:<{width}}  {count:>7d}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--scheme", default="fer8", show_default=True,
+              help="Class scheme: fer8, fer7, five, four, valence3, smile2 or a .json/.yaml file.")
+@click.option("--view", "view_name", default=None, help="Count a saved view instead of the whole dataset.")
+@dataset_option
+@workspace_option
+@user_errors
+def balance(scheme, view_name, dataset_name, workspace):
+    """Class balance per source and split under a scheme, with class weights.
+
+    \b
+    Example:
+      curate balance --scheme five --view clean-train
+    """
+    from curate.views import balance_table
+    from labels.schemes import get_scheme
+
+    counts, weights = balance_table(dataset_name, scheme, view_name)
+    click.echo(get_scheme(scheme).describe())
+    click.echo(counts.to_string())
+    click.echo("\nclass weights (train split):")
+    click.echo(weights.to_string())
+
+
 def main():
     cli(prog_name="curate")
 

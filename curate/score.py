@@ -1,0 +1,202 @@
+"""``curate score``: model-free curation scores, duplicates and tags on a dataset.
+
+Reads every sample's image once (grayscale, streamed), computes
+
+- from votes: ``vote_entropy``, ``agreement``, ``vote_margin``,
+  ``unusable_share`` (unknown + NF), ``nf_share``;
+- FER2013 label vs FERPlus majority: ``fer2013_conflict`` and
+  ``conflict_pair`` (``"anger→neutral"``);
+- from pixels: ``pixel_hash``, ``phash`` (hex), ``contrast`` (pixel std),
+  ``exact_group`` / ``dup_group`` (exact / near-duplicate group ids; a near
+  group contains the exact ones), ``leak`` (group spans splits),
+  ``dup_conflict`` (group holds different labels);
+- ``dispute_score`` in [0, 1], the annotators' ranking (see
+  :func:`dispute_scores`);
+
+then sets the tags ``disputed``, ``leak``, ``dup``, ``not-face``, ``blank``
+and saves the views (:mod:`curate.views`). Re-running replaces all of it.
+The ``label-issue`` tag comes from ``curate label-quality``.
+"""
+
+import dataclasses
+import time
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from curate.build import load_dataset
+from curate.fastdb import write_fields
+from labels import duplicates, scores
+from labels.taxonomy import CLASS_INDEX
+
+SCORE_TAGS = ("disputed", "leak", "dup", "not-face", "blank")
+PHASH_BATCH = 2048
+
+
+@dataclasses.dataclass
+class ScoreSettings:
+    """Thresholds, stored in ``dataset.info["scores"]`` with the results."""
+
+    near_distance: int = 6  # pHash bits; FER2013 near pairs at <= 6 are re-crops and watermarks
+    blank_std: float = 3.0  # pixel std below this = blank / flat image
+    not_face_share: float = 0.5  # NF share of the votes at or above this = not a face
+    disputed_score: float = 0.6  # dispute_score at or above this = disputed (top vote share <= 40 %, ...)
+
+
+def load_gray(path):
+    """Grayscale uint8 (H, W) of an image file; ValueError naming it if unreadable."""
+    gray = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
+    if gray is None:
+        raise ValueError(f"{path}: cannot read this image (missing or not an image); rebuild the dataset")
+    return gray
+
+
+def image_scores(paths, quiet=False):
+    """Stream images → (pixel hashes (N,) str, phashes (N,) uint64, contrast (N,) float)."""
+    pixel, phash, contrast = [], [], []
+    batch = []
+    for path in tqdm(paths, desc="reading images", unit=" img", disable=True if quiet else None, leave=False):
+        gray = load_gray(path)
+        pixel.append(duplicates.pixel_hash(gray))
+        contrast.append(float(gray.std()))
+        batch.append(gray)
+        if len(batch) == PHASH_BATCH:
+            phash.append(duplicates.perceptual_hashes(batch))
+            batch = []
+    phash.append(duplicates.perceptual_hashes(batch))
+    return np.array(pixel), np.concatenate(phash), np.array(contrast)
+
+
+def dispute_scores(agreement, conflict, dup_conflict, label_quality=None, label_issue=None):
+    """Rank for the annotators' queue, in [0, 1]; arrays (N,), NaN = not applicable.
+
+    The maximum of: crowd doubt ``1 − agreement`` (+0.2 when the FER2013 label
+    disagrees with the crowd's majority: a weak majority against the original
+    label needs a look, a clear one is trusted); 0.6 for a duplicate group
+    holding different labels; ``1 − label_quality`` for a confident-learning
+    label issue. With the default threshold 0.6, a sample is disputed when
+    the top vote holds ≤ 40 % of the votes, or ≤ 60 % against FER2013.
+    """
+    doubt = np.nan_to_num(1.0 - agreement, nan=0.0)
+    parts = [np.where(conflict, doubt + 0.2, doubt), np.where(dup_conflict, 0.6, 0.0)]
+    if label_quality is not None:
+        parts.append(np.where(label_issue, 1.0 - np.nan_to_num(label_quality, nan=1.0), 0.0))
+    return np.clip(np.max(parts, axis=0), 0.0, 1.0)
+
+
+def score_dataset(name, settings=None, quiet=False):
+    """Score dataset ``name`` in place; return a summary dict of counts."""
+    from curate.views import save_views
+
+    settings = settings or ScoreSettings()
+    start = time.perf_counter()
+    ds = load_dataset(name)
+    if not len(ds):
+        raise ValueError(f"dataset {name!r} is empty; run `curate build` first")
+    ids, paths, votes, splits, labels, fer_labels = ds.values(
+        ["id", "filepath", "votes", "split", "ground_truth.label", "fer2013_label"]
+    )
+    n = len(ids)
+    splits = np.array(splits, dtype=object)
+    labels = np.array(labels, dtype=object)
+
+    fields = {k: [None] * n for k in ("vote_entropy", "agreement", "vote_margin", "unusable_share", "nf_share",
+                                      "fer2013_conflict", "conflict_pair")}
+    voted = np.array([v is not None for v in votes])
+    agreement = np.full(n, np.nan)
+    conflict = np.zeros(n, dtype=bool)
+    nf = np.zeros(n)
+    if voted.any():
+        v = np.array([votes[i] for i in np.flatnonzero(voted)])
+        cols = {
+            "vote_entropy": scores.vote_entropy(v), "agreement": scores.agreement(v),
+            "vote_margin": scores.margin(v), "unusable_share": scores.unusable_share(v),
+            "nf_share": scores.not_face_share(v),
+        }
+        for key, values in cols.items():
+            for i, value in zip(np.flatnonzero(voted), values):
+                fields[key][i] = None if np.isnan(value) else float(value)
+        agreement[voted] = cols["agreement"]
+        nf[voted] = np.nan_to_num(cols["nf_share"])
+        has_fer = np.array([fer_labels[i] is not None for i in np.flatnonzero(voted)])
+        rows = np.flatnonzero(voted)[has_fer]
+        fer_idx = np.array([CLASS_INDEX[fer_labels[i]] for i in rows], dtype=np.int64)
+        hit = scores.label_conflict(v[has_fer], fer_idx)
+        conflict[rows] = hit
+        for i, h in zip(rows, hit):
+            fields["fer2013_conflict"][i] = bool(h)
+            if h:
+                fields["conflict_pair"][i] = f"{fer_labels[i]}→{labels[i]}"
+
+    pixel, phash, contrast = image_scores(paths, quiet=quiet)
+    exact = duplicates.exact_groups(pixel)
+    near = duplicates.near_groups(phash, max_distance=settings.near_distance)
+    leak, dup_conflict = duplicates.group_flags(near, splits, labels)
+    old_quality = ds.values("label_quality") if ds.has_field("label_quality") else None
+    quality = np.array([np.nan if q is None else q for q in old_quality]) if old_quality else None
+    issue = np.array([bool(x) for x in ds.values("label_issue")]) if old_quality else None
+    dispute = dispute_scores(agreement, conflict, dup_conflict, quality, issue)
+
+    fields.update(
+        pixel_hash=pixel.tolist(),
+        phash=[f"{int(h):016x}" for h in phash],
+        contrast=contrast.tolist(),
+        exact_group=[int(g) if g >= 0 else None for g in exact],
+        dup_group=[int(g) if g >= 0 else None for g in near],
+        leak=leak.tolist(),
+        dup_conflict=dup_conflict.tolist(),
+        dispute_score=dispute.tolist(),
+    )
+    write_fields(ds, ids, fields)
+
+    tags = {
+        "disputed": dispute >= settings.disputed_score,
+        "leak": leak,
+        "dup": near >= 0,
+        "not-face": nf >= settings.not_face_share,
+        "blank": contrast < settings.blank_std,
+    }
+    ds.untag_samples(list(SCORE_TAGS))
+    for tag, mask in tags.items():
+        if mask.any():
+            ds.select([ids[i] for i in np.flatnonzero(mask)]).tag_samples(tag)
+
+    summary = {
+        "samples": n,
+        "exact_duplicate_groups": int(exact.max() + 1) if n else 0,
+        "exact_duplicate_images": int((exact >= 0).sum()),
+        "near_duplicate_groups": int(near.max() + 1) if n else 0,
+        "near_duplicate_images": int((near >= 0).sum()),
+        "exact_groups_crossing_splits": _groups_where(exact, duplicates.group_flags(exact, splits, labels)[0]),
+        "near_groups_crossing_splits": _groups_where(near, leak),
+        "exact_groups_conflicting_labels": _groups_where(exact, duplicates.group_flags(exact, splits, labels)[1]),
+        "near_groups_conflicting_labels": _groups_where(near, dup_conflict),
+        "exact_groups_conflicting_fer2013_labels": _groups_where(
+            exact, duplicates.group_flags(exact, splits, np.array(fer_labels, dtype=object))[1]
+        ),
+        "blank": int(tags["blank"].sum()),
+        "not_face": int(tags["not-face"].sum()),
+        "fer2013_vs_ferplus_conflicts": int(conflict.sum()),
+        "disputed": int(tags["disputed"].sum()),
+    }
+    save_views(ds)
+    summary["seconds"] = round(time.perf_counter() - start, 1)
+    ds.info["scores"] = {"settings": dataclasses.asdict(settings), "summary": summary}
+    ds.save()
+    return summary
+
+
+def _groups_where(groups, mask):
+    return int(len(np.unique(groups[mask & (groups >= 0)])))
+
+
+def conflict_pairs(name, top=10):
+    """Most frequent FER2013→FERPlus label changes: list of (pair, count)."""
+    ds = load_dataset(name)
+    if not ds.has_field("conflict_pair"):
+        raise ValueError(f"dataset {name!r} has no scores; run `curate score` first")
+    counts = ds.count_values("conflict_pair")
+    counts.pop(None, None)
+    return sorted(counts.items(), key=lambda kv: -kv[1])[:top]
+
