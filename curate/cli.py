@@ -232,6 +232,57 @@ def balance(scheme, view_name, dataset_name, workspace):
     click.echo(weights.to_string())
 
 
+@cli.command("label-quality", context_settings=CONTEXT)
+@click.option("--pred-probs", type=click.Path(dir_okay=False), help="Out-of-fold probabilities: .npz (sample_key, pred_probs) or .csv.")
+@click.option("--field", help="Classification field whose logits hold out-of-fold predictions.")
+@click.option("--baseline", is_flag=True, help="Cross-validated HOG + logistic regression baseline (weak; no model needed).")
+@click.option("--scheme", default="fer8", show_default=True, help="Class scheme of the probabilities.")
+@click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True, help="Folds for --baseline.")
+@dataset_option
+@workspace_option
+@quiet_option
+@user_errors
+def label_quality(pred_probs, field, baseline, scheme, folds, dataset_name, workspace, quiet):
+    """Find likely label errors (cleanlab) and Brain mistakenness; tag `label-issue`.
+
+    \b
+    Example:
+      curate label-quality --baseline
+      curate label-quality --pred-probs runs/cv/oof.npz --scheme fer8
+    """
+    from curate.quality import run_label_quality
+
+    summary = run_label_quality(dataset_name, scheme_name=scheme, pred_probs=pred_probs, field=field,
+                                baseline=baseline, folds=folds, quiet=quiet)
+    for key, value in summary.items():
+        click.echo(f"{key.replace('_', ' '):<22}  {value}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--view", "view_name", default=None, help="Open a saved view (see `curate views`).")
+@click.option("--port", type=click.IntRange(1, 65535), default=5151, show_default=True, help="Port on 127.0.0.1.")
+@dataset_option
+@workspace_option
+@user_errors
+def app(view_name, port, dataset_name, workspace):
+    """Open the FiftyOne App on 127.0.0.1 with the dataset and its saved views.
+
+    Runs until interrupted (Ctrl-C).
+
+    \b
+    Example:
+      curate app --view disputed --port 5151
+    """
+    from curate.app import launch
+
+    session, url = launch(dataset_name, view_name=view_name, port=port)
+    click.echo(f"FiftyOne App: {url}  (Ctrl-C to stop)", )
+    try:
+        session.wait(-1)
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
+
 def main():
     cli(prog_name="curate")
 

@@ -74,21 +74,22 @@ def dispute_scores(agreement, conflict, dup_conflict, label_quality=None, label_
     The maximum of: crowd doubt ``1 − agreement`` (+0.2 when the FER2013 label
     disagrees with the crowd's majority: a weak majority against the original
     label needs a look, a clear one is trusted); 0.6 for a duplicate group
-    holding different labels; ``1 − label_quality`` for a confident-learning
-    label issue. With the default threshold 0.6, a sample is disputed when
-    the top vote holds ≤ 40 % of the votes, or ≤ 60 % against FER2013.
+    holding different labels; ``0.6 + 0.2 (1 − label_quality)`` for a
+    confident-learning label issue (enough to be disputed, ranked below
+    strongly contested votes: a model's doubt is weaker evidence than the
+    crowd's, and a weak model doubts every rare class). With the default
+    threshold 0.6, a sample is disputed when the top vote holds ≤ 40 % of the
+    votes, or ≤ 60 % against FER2013, or it is a label issue.
     """
     doubt = np.nan_to_num(1.0 - agreement, nan=0.0)
     parts = [np.where(conflict, doubt + 0.2, doubt), np.where(dup_conflict, 0.6, 0.0)]
     if label_quality is not None:
-        parts.append(np.where(label_issue, 1.0 - np.nan_to_num(label_quality, nan=1.0), 0.0))
+        parts.append(np.where(label_issue, 0.6 + 0.2 * (1.0 - np.nan_to_num(label_quality, nan=1.0)), 0.0))
     return np.clip(np.max(parts, axis=0), 0.0, 1.0)
 
 
 def score_dataset(name, settings=None, quiet=False):
     """Score dataset ``name`` in place; return a summary dict of counts."""
-    from curate.views import save_views
-
     settings = settings or ScoreSettings()
     start = time.perf_counter()
     ds = load_dataset(name)
@@ -133,11 +134,6 @@ def score_dataset(name, settings=None, quiet=False):
     exact = duplicates.exact_groups(pixel)
     near = duplicates.near_groups(phash, max_distance=settings.near_distance)
     leak, dup_conflict = duplicates.group_flags(near, splits, labels)
-    old_quality = ds.values("label_quality") if ds.has_field("label_quality") else None
-    quality = np.array([np.nan if q is None else q for q in old_quality]) if old_quality else None
-    issue = np.array([bool(x) for x in ds.values("label_issue")]) if old_quality else None
-    dispute = dispute_scores(agreement, conflict, dup_conflict, quality, issue)
-
     fields.update(
         pixel_hash=pixel.tolist(),
         phash=[f"{int(h):016x}" for h in phash],
@@ -146,21 +142,21 @@ def score_dataset(name, settings=None, quiet=False):
         dup_group=[int(g) if g >= 0 else None for g in near],
         leak=leak.tolist(),
         dup_conflict=dup_conflict.tolist(),
-        dispute_score=dispute.tolist(),
     )
     write_fields(ds, ids, fields)
 
     tags = {
-        "disputed": dispute >= settings.disputed_score,
         "leak": leak,
         "dup": near >= 0,
         "not-face": nf >= settings.not_face_share,
         "blank": contrast < settings.blank_std,
     }
-    ds.untag_samples(list(SCORE_TAGS))
+    ds.untag_samples([t for t in SCORE_TAGS if t != "disputed"])
     for tag, mask in tags.items():
-        if mask.any():
-            ds.select([ids[i] for i in np.flatnonzero(mask)]).tag_samples(tag)
+        _tag(ds, ids, mask, tag)
+    ds.info["scores"] = {"settings": dataclasses.asdict(settings)}
+    ds.save()
+    disputed = refresh_disputes(ds)
 
     summary = {
         "samples": n,
@@ -178,13 +174,42 @@ def score_dataset(name, settings=None, quiet=False):
         "blank": int(tags["blank"].sum()),
         "not_face": int(tags["not-face"].sum()),
         "fer2013_vs_ferplus_conflicts": int(conflict.sum()),
-        "disputed": int(tags["disputed"].sum()),
+        "disputed": disputed,
     }
-    save_views(ds)
     summary["seconds"] = round(time.perf_counter() - start, 1)
-    ds.info["scores"] = {"settings": dataclasses.asdict(settings), "summary": summary}
+    ds.info["scores"]["summary"] = summary
     ds.save()
     return summary
+
+
+def refresh_disputes(ds):
+    """Recompute ``dispute_score`` and the ``disputed`` tag from stored fields; save views.
+
+    Called by ``curate score`` and again by ``curate label-quality`` (whose
+    label issues raise the score) without re-reading any image. Returns the
+    number of disputed samples.
+    """
+    from curate.views import save_views
+
+    settings = ScoreSettings(**ds.info.get("scores", {}).get("settings", {}))
+    ids, agreement, conflict, dup_conflict = ds.values(["id", "agreement", "fer2013_conflict", "dup_conflict"])
+    floats = lambda xs: np.array([np.nan if x is None else x for x in xs], dtype=np.float64)  # noqa: E731
+    bools = lambda xs: np.array([bool(x) for x in xs])  # noqa: E731
+    quality = issue = None
+    if ds.has_field("label_quality"):
+        quality, issue = floats(ds.values("label_quality")), bools(ds.values("label_issue"))
+    dispute = dispute_scores(floats(agreement), bools(conflict), bools(dup_conflict), quality, issue)
+    write_fields(ds, ids, {"dispute_score": dispute.tolist()})
+    ds.untag_samples("disputed")
+    mask = dispute >= settings.disputed_score
+    _tag(ds, ids, mask, "disputed")
+    save_views(ds)
+    return int(mask.sum())
+
+
+def _tag(ds, ids, mask, tag):
+    if mask.any():
+        ds.select([ids[i] for i in np.flatnonzero(mask)]).tag_samples(tag)
 
 
 def _groups_where(groups, mask):

@@ -42,7 +42,8 @@ def label_issues(labels, pred_probs, *, num_classes):
     Returns
     -------
     (is_issue, quality) : bool array (N,), float array (N,) in [0, 1]
-        ``find_label_issues`` with ``filter_by="prune_by_noise_rate"`` and
+        ``find_label_issues`` with ``filter_by="both"`` (flagged by both class
+        pruning and noise-rate pruning: conservative, as a weak model warrants) and
         the self-confidence label quality score (low = likely wrong).
     """
     from cleanlab.filter import find_label_issues
@@ -52,7 +53,7 @@ def label_issues(labels, pred_probs, *, num_classes):
     present = np.unique(labels)
     if len(present) < 2:
         raise ValueError("label quality needs at least two classes with samples")
-    is_issue = find_label_issues(labels, probs, filter_by="prune_by_noise_rate")
+    is_issue = find_label_issues(labels, probs, filter_by="both")
     quality = get_label_quality_scores(labels, probs, method="self_confidence")
     return np.asarray(is_issue, dtype=bool), np.asarray(quality, dtype=np.float64)
 

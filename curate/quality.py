@@ -1,0 +1,144 @@
+"""``curate label-quality``: confident learning and Brain mistakenness on a dataset.
+
+Out-of-fold predicted probabilities come from one of:
+
+- a file: ``.npz`` with arrays ``sample_key`` (N,) and ``pred_probs`` (N, K),
+  or ``.csv`` with a ``sample_key`` column and one column per scheme class
+  (the trainer's ``curate train --cv K`` writes these);
+- a field: a Classification field whose ``logits`` hold the model's output;
+- ``baseline``: HOG + PCA + logistic regression, cross-validated (weak; see
+  :mod:`labels.quality`).
+
+Every labelled sample (ground truth that maps into the scheme) must have a
+row; the whole merge is checked before anything is written. Writes
+``label_quality``, ``label_issue``, ``oof_prediction`` (Classification with
+logits), ``quality_label`` (ground truth under the scheme), ``mistakenness``
+(FiftyOne Brain), the ``label-issue`` tag, then refreshes disputes and views.
+"""
+
+import os
+
+import numpy as np
+
+from curate.build import load_dataset
+from curate.fastdb import write_fields
+from labels.quality import baseline_pred_probs, hog_features, label_issues
+from labels.schemes import get_scheme
+
+SOURCES = ("file", "field", "baseline")
+
+
+def read_pred_probs_file(path, classes):
+    """(sample keys list, float array (N, K)) from an .npz or .csv file."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path}: pred-probs file not found")
+    if path.endswith(".npz"):
+        with np.load(path, allow_pickle=False) as data:
+            missing = {"sample_key", "pred_probs"} - set(data.files)
+            if missing:
+                raise ValueError(f"{path}: missing arrays {sorted(missing)} (need sample_key and pred_probs)")
+            keys, probs = data["sample_key"].astype(str).tolist(), data["pred_probs"]
+    elif path.endswith(".csv"):
+        import pandas as pd
+
+        frame = pd.read_csv(path)
+        missing = [c for c in ("sample_key", *classes) if c not in frame.columns]
+        if missing:
+            raise ValueError(f"{path}: missing columns {missing} (need sample_key and one column per class)")
+        keys, probs = frame["sample_key"].astype(str).tolist(), frame[list(classes)].to_numpy()
+    else:
+        raise ValueError(f"{path}: pred-probs must be .npz or .csv")
+    probs = np.asarray(probs, dtype=np.float64)
+    if probs.ndim != 2 or probs.shape[1] != len(classes):
+        raise ValueError(f"{path}: pred_probs has shape {probs.shape}; the scheme has {len(classes)} classes")
+    if len(keys) != len(probs):
+        raise ValueError(f"{path}: {len(keys)} sample keys but {len(probs)} rows of probabilities")
+    return keys, probs
+
+
+def run_label_quality(name, *, scheme_name="fer8", pred_probs=None, field=None, baseline=False,
+                      folds=5, seed=0, quiet=False):
+    """Score label quality; return a summary dict. Exactly one probability source."""
+    chosen = [s for s, on in zip(SOURCES, (pred_probs, field, baseline)) if on]
+    if len(chosen) != 1:
+        raise ValueError("use exactly one of --pred-probs FILE, --field NAME or --baseline")
+    from curate.score import load_gray, refresh_disputes
+
+    scheme = get_scheme(scheme_name)
+    ds = load_dataset(name)
+    if not ds.has_field("dispute_score"):
+        raise ValueError(f"dataset {name!r} has no scores yet; run `curate score` first")
+    ids, keys, truth, paths = ds.values(["id", "sample_key", "ground_truth.label", "filepath"])
+    mapped = [scheme.remap_label(t) for t in truth]
+    rows = [i for i, m in enumerate(mapped) if m is not None]
+    if not rows:
+        raise ValueError(f"no samples have a ground truth under scheme {scheme.name!r}")
+    labels = np.array([scheme.classes.index(mapped[i]) for i in rows])
+
+    if pred_probs:
+        file_keys, file_probs = read_pred_probs_file(pred_probs, scheme.classes)
+        index = {k: r for r, k in enumerate(file_keys)}
+        unknown = [k for k in file_keys if k not in set(keys)]
+        if unknown:
+            raise ValueError(f"{pred_probs}: {len(unknown)} rows name samples not in the dataset, e.g. {unknown[:3]}")
+        missing = [keys[i] for i in rows if keys[i] not in index]
+        if missing:
+            raise ValueError(f"{pred_probs}: no row for {len(missing)} labelled samples, e.g. {missing[:3]}")
+        probs = file_probs[[index[keys[i]] for i in rows]]
+    elif field:
+        if not ds.has_field(field):
+            raise ValueError(f"dataset {name!r} has no field {field!r}")
+        logits = ds.values(f"{field}.logits")
+        missing = [keys[i] for i in rows if logits[i] is None]
+        if missing:
+            raise ValueError(f"field {field!r} has no logits for {len(missing)} labelled samples, e.g. {missing[:3]}")
+        z = np.array([logits[i] for i in rows], dtype=np.float64)
+        if z.shape[1] != len(scheme.classes):
+            raise ValueError(f"field {field!r} has {z.shape[1]} logits; scheme {scheme.name!r} has {len(scheme.classes)} classes")
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        probs = z / z.sum(axis=1, keepdims=True)
+    else:
+        grays = [load_gray(paths[i]) for i in rows]
+        probs = baseline_pred_probs(hog_features(grays), labels, num_classes=len(scheme.classes), folds=folds, seed=seed)
+
+    is_issue, quality = label_issues(labels, probs, num_classes=len(scheme.classes))
+    _write(ds, ids, rows, scheme, labels, probs, is_issue, quality)
+    refresh_disputes(ds)
+    accuracy = float((probs.argmax(axis=1) == labels).mean())
+    summary = {
+        "scheme": scheme.name, "source": chosen[0] if not pred_probs else f"file {pred_probs}",
+        "labelled_samples": len(rows), "out_of_fold_accuracy": round(accuracy, 4),
+        "label_issues": int(is_issue.sum()),
+        "disputed": len(ds.match_tags("disputed")),
+    }
+    ds.info["label_quality"] = summary
+    ds.save()
+    return summary
+
+
+def _write(ds, ids, rows, scheme, labels, probs, is_issue, quality):
+    import fiftyone as fo
+    import fiftyone.brain as fob
+
+    n = len(ids)
+    columns = {"label_quality": [None] * n, "label_issue": [False] * n}
+    for r, q, bad in zip(rows, quality, is_issue):
+        columns["label_quality"][r] = float(q)
+        columns["label_issue"][r] = bool(bad)
+    write_fields(ds, ids, columns)
+    predictions = {ids[r]: fo.Classification(
+        label=scheme.classes[int(p.argmax())], confidence=float(p.max()),
+        logits=np.log(np.clip(p, 1e-12, 1.0)).tolist(),
+    ) for r, p in zip(rows, probs)}
+    truths = {ids[r]: fo.Classification(label=scheme.classes[int(y)]) for r, y in zip(rows, labels)}
+    for field in ("oof_prediction", "quality_label"):
+        if ds.has_field(field):
+            ds.clear_sample_field(field)
+    ds.set_values("oof_prediction", predictions, key_field="id")
+    ds.set_values("quality_label", truths, key_field="id")
+    ds.untag_samples("label-issue")
+    issue_ids = [ids[r] for r, bad in zip(rows, is_issue) if bad]
+    if issue_ids:
+        ds.select(issue_ids).tag_samples("label-issue")
+    labelled = ds.select([ids[r] for r in rows])
+    fob.compute_mistakenness(labelled, "oof_prediction", label_field="quality_label", progress=False)
