@@ -283,6 +283,26 @@ def app(view_name, port, dataset_name, workspace):
         click.echo("stopped")
 
 
+@cli.command(context_settings=CONTEXT)
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Report folder [default: <workspace>/reports/<dataset>].")
+@click.option("--top", type=click.IntRange(1, 200), default=32, show_default=True, help="Disputed thumbnails to show.")
+@dataset_option
+@workspace_option
+@user_errors
+def report(out, top, dataset_name, workspace):
+    """Write an HTML report with plots: balance, scores, duplicates, leakage, top disputed.
+
+    \b
+    Example:
+      curate report --dataset fer --out reports/fer
+    """
+    from curate.report import write_report
+
+    path = write_report(dataset_name, out or workspace.root / "reports" / dataset_name, top=top)
+    click.echo(f"report: {path}")
+
+
 def main():
     cli(prog_name="curate")
 

@@ -1,0 +1,216 @@
+"""``curate report``: one HTML page with PNG plots of a dataset's curation state.
+
+Sections: counts per source/split/class; class balance per source/split and
+per scheme (with class weights); score histograms; duplicate and leakage
+summary with example groups; FER2013→FERPlus label changes; the top of the
+annotators' queue as thumbnails. Sections whose data is missing (no
+``curate score`` yet) say which command fills them.
+
+The page and its images are written to a temporary folder and moved into
+place at the end, so an interrupted report never leaves a half page.
+"""
+
+import html
+import os
+import shutil
+import tempfile
+
+import numpy as np
+
+from curate.build import load_dataset
+from curate.status import class_counts, format_counts
+from labels.schemes import BUILTIN
+from labels.taxonomy import CLASSES
+
+THUMB = 64
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_source_balance(counts, path):
+    """Stacked horizontal bars: one per (source, split), segments per class."""
+    plt = _plt()
+    labels = [f"{s} / {p}" for s, p in counts.index]
+    columns = [c for c in counts.columns if c != "total"]
+    fig, ax = plt.subplots(figsize=(10, 0.45 * len(labels) + 1.5))
+    left = np.zeros(len(labels))
+    colors = plt.get_cmap("tab10")
+    for k, column in enumerate(columns):
+        values = counts[column].to_numpy()
+        ax.barh(labels, values, left=left, label=column, color=colors(k % 10) if column != "(none)" else "#bbbbbb")
+        left += values
+    ax.invert_yaxis()
+    ax.set_xlabel("samples")
+    ax.set_title("Class balance per source and split (ground truth)")
+    ax.legend(ncol=5, fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def plot_scheme_balance(scheme_counts, path):
+    """One panel per scheme, grouped bars per split."""
+    plt = _plt()
+    fig, axes = plt.subplots(2, 3, figsize=(14, 7))
+    for ax, (name, per_split) in zip(axes.ravel(), scheme_counts.items()):
+        classes = BUILTIN[name].classes
+        x = np.arange(len(classes))
+        width = 0.8 / max(1, len(per_split))
+        for j, (split, counts) in enumerate(per_split.items()):
+            ax.bar(x + j * width, counts, width, label=split)
+        ax.set_xticks(x + width * (len(per_split) - 1) / 2, classes, rotation=35, ha="right", fontsize=8)
+        ax.set_title(name)
+    axes.ravel()[0].legend(fontsize=8)
+    fig.suptitle("Class balance per scheme and split")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def plot_score_histograms(columns, path):
+    """Histograms of the score fields present: dict name → float array (NaN ignored)."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(columns), figsize=(3.6 * len(columns), 3.2))
+    axes = np.atleast_1d(axes)
+    for ax, (name, values) in zip(axes, columns.items()):
+        values = values[np.isfinite(values)]
+        ax.hist(values, bins=30, color="#4477aa")
+        ax.set_title(f"{name} (n={len(values)})", fontsize=9)
+        if name == "contrast":
+            ax.set_yscale("log")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def plot_thumbnails(rows, path, title):
+    """A grid of grayscale thumbnails: rows = [(filepath, caption)], 8 per line."""
+    import cv2
+
+    plt = _plt()
+    per_line = 8
+    lines = max(1, (len(rows) + per_line - 1) // per_line)
+    fig, axes = plt.subplots(lines, per_line, figsize=(per_line * 1.6, lines * 1.9))
+    for ax in np.atleast_1d(axes).ravel():
+        ax.axis("off")
+    for ax, (filepath, caption) in zip(np.atleast_1d(axes).ravel(), rows):
+        gray = cv2.imread(filepath, cv2.IMREAD_GRAYSCALE)
+        if gray is not None:
+            ax.imshow(cv2.resize(gray, (THUMB, THUMB)), cmap="gray", vmin=0, vmax=255)
+        ax.set_title(caption, fontsize=6.5)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _floats(values):
+    return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+
+
+def _votes_caption(votes):
+    if not votes:
+        return ""
+    top = np.argsort(votes)[::-1][:2]
+    names = (*CLASSES, "unknown", "NF")
+    return " ".join(f"{names[i][:4]}{votes[i]}" for i in top if votes[i])
+
+
+def write_report(name, out_dir, *, top=32):
+    """Write ``<out_dir>/index.html`` and its PNGs; return the index path."""
+    from curate.views import balance_table, scheme_counts
+
+    ds = load_dataset(name)
+    out_dir = os.path.abspath(out_dir)
+    parent = os.path.dirname(out_dir)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".report-", dir=parent)
+    try:
+        sections = _sections(ds, name, tmp, top, balance_table, scheme_counts)
+        page = _page(name, sections)
+        with open(os.path.join(tmp, "index.html"), "w", encoding="utf-8") as f:
+            f.write(page)
+        if os.path.exists(out_dir):
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return os.path.join(out_dir, "index.html")
+
+
+def _sections(ds, name, tmp, top, balance_table, scheme_counts):
+    from fiftyone import ViewField as F
+
+    sections = []
+    counts = class_counts(name)
+    plot_source_balance(counts, os.path.join(tmp, "balance_sources.png"))
+    sections.append(("Counts per source, split and class", _pre(format_counts(counts)) + _img("balance_sources.png")))
+    plot_scheme_balance(scheme_counts(name), os.path.join(tmp, "balance_schemes.png"))
+    weights = []
+    for scheme in BUILTIN.values():
+        _, w = balance_table(name, scheme.name)
+        weights.append(f"<h4>{html.escape(scheme.describe())}</h4>" + w.to_html())
+    sections.append(("Class balance per scheme", _img("balance_schemes.png") + "".join(weights)))
+
+    if not ds.has_field("dispute_score"):
+        sections.append(("Scores", "<p>No scores yet: run <code>curate score</code>.</p>"))
+        return sections
+    summary = ds.info.get("scores", {}).get("summary", {})
+    columns = {f: _floats(ds.values(f)) for f in ("vote_entropy", "agreement", "dispute_score", "contrast", "label_quality")
+               if ds.has_field(f)}
+    plot_score_histograms(columns, os.path.join(tmp, "scores.png"))
+    sections.append(("Score histograms", _img("scores.png")))
+    sections.append(("Duplicates, leakage, blanks", _table(summary)))
+    pairs = ds.count_values("conflict_pair")
+    pairs.pop(None, None)
+    common = sorted(pairs.items(), key=lambda kv: -kv[1])[:15]
+    sections.append(("FER2013 label → FERPlus majority (most frequent changes)", _table(dict(common))))
+
+    leak = ds.match_tags("leak").sort_by("dup_group").limit(4 * 8)
+    if len(leak):
+        rows = [(s.filepath, f"g{s.dup_group} {s.split} {s.ground_truth.label if s.ground_truth else '-'}") for s in leak]
+        plot_thumbnails(rows, os.path.join(tmp, "leakage.png"), "Duplicate groups crossing splits (group, split, label)")
+        sections.append(("Leakage examples", _img("leakage.png")))
+    disputed = ds.match_tags("disputed").sort_by("dispute_score", reverse=True).limit(top)
+    if len(disputed):
+        rows = [(s.filepath, f"{s.dispute_score:.2f} {(s.ground_truth.label if s.ground_truth else '-')[:7]}\n"
+                             f"{_votes_caption(s.votes)}") for s in disputed]
+        plot_thumbnails(rows, os.path.join(tmp, "disputed.png"), "Top of the annotators' queue (score, label, top votes)")
+        sections.append(("Top disputed samples", _img("disputed.png")))
+    if "label_quality" in ds.info:
+        sections.append(("Model-based label quality", _table(ds.info["label_quality"])))
+    view_rows = {n: len(ds.load_saved_view(n)) for n in ds.list_saved_views() if not n.startswith("balance-")}
+    view_rows["labelled train"] = len(ds.match(F("split") == "train").exists("ground_truth"))
+    sections.append(("Saved views", _table(view_rows)))
+    return sections
+
+
+def _img(name):
+    return f'<p><img src="{name}" alt="{name}" style="max-width:100%"></p>'
+
+
+def _pre(text):
+    return f"<pre>{html.escape(text)}</pre>"
+
+
+def _table(mapping):
+    rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>" for k, v in mapping.items())
+    return f"<table>{rows}</table>"
+
+
+def _page(name, sections):
+    body = "".join(f"<h2>{html.escape(t)}</h2>{content}" for t, content in sections)
+    return f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>Curation report: {html.escape(name)}</title>
+<style>body{{font-family:sans-serif;max-width:1200px;margin:2em auto;}} td{{padding:2px 10px;}}
+table{{border-collapse:collapse;}} tr:nth-child(even){{background:#f3f3f3;}} pre{{font-size:12px;}}</style>
+</head><body><h1>Curation report: {html.escape(name)}</h1>{body}</body></html>
+"""
