@@ -56,3 +56,30 @@ def test_real_rebuild_adds_nothing(real_build, workspace):
     reports = run_build(plan, dataset_name=name, workspace=workspace, quiet=True)
     assert all(r.added == 0 and r.updated == 0 for r in reports)
     assert len(load_dataset(name)) == 32298 + 981 + 560
+
+
+@pytest.fixture(scope="module")
+def real_scores(real_build):
+    from curate.score import score_dataset
+
+    name, _, _ = real_build
+    return name, score_dataset(name, quiet=True)
+
+
+def test_real_duplicates_leakage_blanks(real_scores):
+    name, summary = real_scores
+    ds = load_dataset(name)
+    fer = ds.match({"source": "fer2013"})
+    groups, splits, fer_labels = fer.values(["exact_group", "split", "fer2013_label"])
+    members = {}
+    for g, split, label in zip(groups, splits, fer_labels):
+        if g is not None:
+            members.setdefault(g, []).append((split, label))
+    assert len(members) == 1273 and sum(map(len, members.values())) == 2805  # byte-identical FER2013 faces
+    assert sum(len({s for s, _ in m}) > 1 for m in members.values()) == 270  # Training ↔ PublicTest
+    assert sum(len({lab for _, lab in m}) > 1 for m in members.values()) == 47  # conflicting FER2013 labels
+    assert summary["exact_groups_conflicting_labels"] == 0  # FERPlus voted identically on identical faces
+    assert summary["fer2013_vs_ferplus_conflicts"] == 9154
+    assert len(fer.match_tags("blank")) == 13
+    # every FER2013 duplicate group crossing into PublicTest is in the leakage view
+    assert len(ds.load_saved_view("leakage")) >= 2 * 270

@@ -1,0 +1,94 @@
+import numpy as np
+import pytest
+
+from curate.build import load_dataset
+from curate.demo import write_demo_sources
+from curate.pipeline import BuildPlan, run_build
+from curate.quality import run_label_quality
+from curate.score import score_dataset
+from labels.schemes import BUILTIN
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory):
+    return write_demo_sources(str(tmp_path_factory.mktemp("demo")), seed=11)
+
+
+@pytest.fixture
+def scored(sources, workspace, dataset_name):
+    run_build(BuildPlan(merge=("ferplus",), fer2013=sources["fer2013"], ferplus=sources["ferplus"]),
+              dataset_name=dataset_name, workspace=workspace, quiet=True)
+    score_dataset(dataset_name, quiet=True)
+    return dataset_name
+
+
+def labelled(name, scheme="fer8"):
+    ds = load_dataset(name)
+    keys, truth = ds.values(["sample_key", "ground_truth.label"])
+    classes = BUILTIN[scheme].classes
+    mapped = [BUILTIN[scheme].remap_label(t) for t in truth]
+    return [(k, classes.index(m)) for k, m in zip(keys, mapped) if m is not None], classes
+
+
+def good_probs(name, flip=()):
+    rows, classes = labelled(name)
+    probs = np.full((len(rows), len(classes)), 0.02)
+    for r, (_, y) in enumerate(rows):
+        probs[r, (y + 1) % len(classes) if r in flip else y] = 0.86
+    return [k for k, _ in rows], probs / probs.sum(axis=1, keepdims=True)
+
+
+def test_pred_probs_file_flags_flipped_rows(scored, tmp_path):
+    keys, probs = good_probs(scored, flip=set(range(0, 200, 10)))
+    np.savez(tmp_path / "oof.npz", sample_key=np.array(keys), pred_probs=probs)
+    summary = run_label_quality(scored, pred_probs=str(tmp_path / "oof.npz"))
+    ds = load_dataset(scored)
+    issues = set(ds.match({"label_issue": True}).values("sample_key"))
+    assert issues == {keys[i] for i in range(0, 200, 10)}
+    assert summary["label_issues"] == 20 and len(ds.match_tags("label-issue")) == 20
+    assert ds.match_tags("label-issue").match_tags("disputed").count() == 20
+    assert ds.has_field("mistakenness") and ds.exists("mistakenness").count() == len(keys)
+    # label issues leave clean-train
+    assert not set(ds.load_saved_view("clean-train").values("sample_key")) & issues
+
+
+def test_csv_file_and_field_source(scored, tmp_path):
+    import pandas as pd
+
+    keys, probs = good_probs(scored)
+    frame = pd.DataFrame(probs, columns=BUILTIN["fer8"].classes)
+    frame.insert(0, "sample_key", keys)
+    frame.to_csv(tmp_path / "oof.csv", index=False)
+    assert run_label_quality(scored, pred_probs=str(tmp_path / "oof.csv"))["label_issues"] == 0
+    # the stored predictions can be re-read as a field source
+    assert run_label_quality(scored, field="oof_prediction")["label_issues"] == 0
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda k, p: (k, p[:, :5]), r"pred_probs has shape \(\d+, 5\); the scheme has 8 classes"),
+    (lambda k, p: (k[:-1] + ["fer2013:99999"], p), "1 rows name samples not in the dataset"),
+    (lambda k, p: (k[1:], p[1:]), "no row for 1 labelled samples"),
+    (lambda k, p: (k, p * 2), "are not probability distributions"),
+])
+def test_bad_pred_probs_write_nothing(scored, tmp_path, mutate, message):
+    keys, probs = mutate(*good_probs(scored))
+    np.savez(tmp_path / "bad.npz", sample_key=np.array(keys), pred_probs=probs)
+    with pytest.raises(ValueError, match=message):
+        run_label_quality(scored, pred_probs=str(tmp_path / "bad.npz"))
+    ds = load_dataset(scored)
+    assert not ds.has_field("label_quality") and not len(ds.match_tags("label-issue"))
+
+
+def test_source_choice_and_unscored(scored, sources, workspace, dataset_name):
+    with pytest.raises(ValueError, match="use exactly one of --pred-probs FILE, --field NAME or --baseline"):
+        run_label_quality(scored, baseline=True, field="x")
+    with pytest.raises(ValueError, match="has no field 'nope'"):
+        run_label_quality(scored, field="nope")
+
+
+def test_baseline(scored):
+    summary = run_label_quality(scored, baseline=True, folds=3, scheme_name="five")
+    assert summary["scheme"] == "five" and summary["labelled_samples"] > 100
+    assert 0.3 < summary["out_of_fold_accuracy"] <= 1.0  # drawn faces are easy, but not trivially so
+    ds = load_dataset(scored)
+    assert set(ds.distinct("oof_prediction.label")) <= set(BUILTIN["five"].classes)
