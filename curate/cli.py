@@ -141,7 +141,11 @@ def demo(out, dataset_name, fresh, workspace, quiet):
     from curate.build import dataset_exists, load_dataset
     from curate.demo import write_demo_sources
     from curate.pipeline import BuildPlan, run_build
+    from curate.quality import run_label_quality
+    from curate.report import write_report
+    from curate.score import score_dataset
     from curate.status import class_counts, format_counts
+    from curate.views import list_views
 
     out = os.path.abspath(out or workspace.root / "demo-sources")
     if fresh:
@@ -150,18 +154,30 @@ def demo(out, dataset_name, fresh, workspace, quiet):
         shutil.rmtree(workspace.media_dir(dataset_name), ignore_errors=True)
         shutil.rmtree(out, ignore_errors=True)
     sources = write_demo_sources(out)
-    if not quiet:
-        click.echo(f"wrote demo sources (procedurally drawn faces) to {out}")
+    say = (lambda *a: None) if quiet else click.echo
+    say(f"[1/4] wrote demo sources (procedurally drawn faces) to {out}")
     plan = BuildPlan(merge=("ferplus",), **sources)
-    reports = run_build(plan, dataset_name=dataset_name, workspace=workspace, quiet=quiet, echo=click.echo)
-    for report in reports:
-        click.echo(report.line())
+    reports = run_build(plan, dataset_name=dataset_name, workspace=workspace, quiet=quiet, echo=say)
+    for report_line in reports:
+        click.echo(report_line.line())
     table = class_counts(dataset_name)
     click.echo(f"\ndataset {dataset_name!r}: {int(table['total'].sum())} samples")
     click.echo(format_counts(table))
+    say("\n[2/4] scoring: votes, duplicates, leakage, blanks")
+    summary = score_dataset(dataset_name, quiet=quiet)
+    click.echo(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in summary.items() if k != "seconds"))
+    say("\n[3/4] label quality: cross-validated baseline + cleanlab (no trained model yet)")
+    quality = run_label_quality(dataset_name, baseline=True, folds=3, quiet=quiet)
+    click.echo(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in quality.items()))
+    say("\n[4/4] report and views")
+    index = write_report(dataset_name, workspace.root / "reports" / dataset_name)
+    core = [f"{n} ({c})" for n, c in list_views(dataset_name) if not n.startswith("balance-")]
+    click.echo(f"views: {', '.join(core)} + per-class balance views")
+    click.echo(f"report: {index}")
     click.echo(
         f"\nworkspace: {workspace.root}\n"
-        f"next: curate status --dataset {dataset_name} --workspace {workspace.root}"
+        f"browse:    curate app --dataset {dataset_name} --view disputed --workspace {workspace.root}\n"
+        f"counts:    curate status --dataset {dataset_name} --workspace {workspace.root}"
     )
 
 

@@ -22,16 +22,25 @@ SCALE = 4  # draw at 4x, then downsample for smooth edges
 
 
 def draw_face(label, rng, size=48, rgb=False):
-    """A synthetic face showing ``label``: uint8 (size, size) or (size, size, 3)."""
+    """A synthetic face showing ``label``: uint8 (size, size) or (size, size, 3).
+
+    Pose, scale, hair, background and lighting vary per call, so distinct
+    faces are not near duplicates of each other.
+    """
     big = size * SCALE
-    bg = int(rng.integers(20, 90))
-    img = Image.new("L", (big, big), bg)
+    yy, xx = np.mgrid[0:big, 0:big] / big
+    angle = rng.uniform(0, 2 * np.pi)
+    bg = rng.uniform(10, 120) + rng.uniform(-60, 60) * (np.cos(angle) * xx + np.sin(angle) * yy)
+    img = Image.fromarray(np.clip(bg, 0, 255).astype(np.uint8), "L")
     d = ImageDraw.Draw(img)
-    cx = big / 2 + rng.normal(0, big * 0.03)
-    cy = big / 2 + rng.normal(0, big * 0.03)
-    r = big * rng.uniform(0.36, 0.42)
-    skin = int(rng.integers(140, 215))
+    cx = big * (0.5 + rng.uniform(-0.12, 0.12))
+    cy = big * (0.5 + rng.uniform(-0.1, 0.1))
+    r = big * rng.uniform(0.30, 0.44)
+    skin = int(rng.integers(120, 225))
     dark = max(0, skin - int(rng.integers(90, 130)))
+    hair = int(rng.integers(0, 255))
+    d.ellipse([cx - r * rng.uniform(0.85, 1.1), cy - r * 1.15, cx + r * rng.uniform(0.85, 1.1), cy + r * rng.uniform(-0.1, 0.5)],
+              fill=hair)
     d.ellipse([cx - r * 0.85, cy - r, cx + r * 0.85, cy + r], fill=skin)
     w = max(2, big // 48)
     eye_y, eye_dx = cy - r * 0.25, r * 0.35
@@ -62,10 +71,12 @@ def draw_face(label, rng, size=48, rgb=False):
         d.line([(cx - mw * 0.7, my), (cx + mw * 0.7, my - r * 0.15)], fill=dark, width=w * 2)
     else:  # neutral
         d.line([(cx - mw * 0.7, my), (cx + mw * 0.7, my)], fill=dark, width=w * 2)
-    img = img.rotate(rng.normal(0, 6), resample=Image.BILINEAR, fillcolor=bg)
+    img = img.rotate(rng.normal(0, 8), resample=Image.BILINEAR, fillcolor=int(bg.mean()))
     img = img.resize((size, size), Image.LANCZOS)
     pixels = np.asarray(img, dtype=np.float32)
-    pixels = pixels * rng.uniform(0.8, 1.15) + rng.normal(0, 6, pixels.shape)
+    ly, lx = np.mgrid[0:size, 0:size] / size
+    light = 1 + rng.uniform(-0.35, 0.35) * (lx - 0.5) + rng.uniform(-0.25, 0.25) * (ly - 0.5)
+    pixels = pixels * light * rng.uniform(0.8, 1.15) + rng.normal(0, 6, pixels.shape)
     pixels = np.clip(pixels, 0, 255).astype(np.uint8)
     if rgb:
         tint = rng.uniform(0.85, 1.1, size=3)
@@ -87,8 +98,10 @@ def write_fer2013(out_dir, rng, counts=(("Training", 210), ("PublicTest", 45), (
     """``fer2013.csv`` + a paired ``fer2013new.csv``; returns their paths.
 
     FER2013 labels are noisy on purpose (about 10 % disagree with the votes),
-    a few rows are non-faces (NF = 10, no image name, as in FERPlus), and a
-    few faces show contempt (which FER2013's 7 classes cannot say).
+    a few rows are non-faces (NF = 10, no image name, as in FERPlus), a few
+    faces show contempt (which FER2013's 7 classes cannot say), and like the
+    real file it holds byte-identical duplicates (one pair crossing from
+    Training into PublicTest, one with a different label) and flat images.
     """
     csv_path = os.path.join(out_dir, "fer2013", "fer2013.csv")
     votes_path = os.path.join(out_dir, "ferplus", "fer2013new.csv")
@@ -100,19 +113,25 @@ def write_fer2013(out_dir, rng, counts=(("Training", 210), ("PublicTest", 45), (
         fer_w.writerow(["emotion", "pixels", "Usage"])
         plus_w.writerow(["Usage", "Image name", *CLASSES, "unknown", "NF"])
         row = 0
+        kept = {}  # row → (pixels, truth) for planting duplicates
+        plant = {40: 3, 60: 7, 220: 5}  # row → earlier row it copies (row 220 is PublicTest)
         for usage, n in counts:
             for _ in range(n):
                 kind = rng.random()
                 truth = "contempt" if kind < 0.04 else fer7[rng.integers(0, len(fer7))]
                 pixels = draw_face(truth, rng)
-                if kind > 0.97:  # not a face: noise texture
-                    pixels = rng.integers(0, 256, (48, 48)).astype(np.uint8)
+                if row in plant:
+                    pixels, truth = kept[plant[row]]
+                kept[row] = (pixels, truth)
+                if kind > 0.97 or row in (90, 150):  # not a face: noise texture, or a flat frame
+                    pixels = rng.integers(0, 256, (48, 48)).astype(np.uint8) if kind > 0.97 else \
+                        np.full((48, 48), int(rng.integers(0, 256)), np.uint8)
                     votes, name = np.array([0] * 9 + [10]), ""
                 else:
                     votes, name = _votes_for(truth, rng), f"fer{row:07d}.png"
                 shown = truth if truth != "contempt" else "disgust"
-                if rng.random() < 0.1:
-                    shown = fer7[rng.integers(0, len(fer7))]
+                if rng.random() < 0.1 or row == 60:
+                    shown = fer7[(fer7.index(shown) + 1) % len(fer7)] if row == 60 else fer7[rng.integers(0, len(fer7))]
                 fer_w.writerow([FER2013_CODE[shown], " ".join(map(str, pixels.ravel())), usage])
                 plus_w.writerow([usage, name, *map(int, votes)])
                 row += 1

@@ -25,9 +25,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_http(url, timeout=90):
+def wait_http(url, process, timeout=120):
     deadline = time.time() + timeout
     while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"curate app exited with {process.returncode}: {process.stdout.read()[-2000:]}")
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 if response.status == 200:
@@ -52,7 +54,7 @@ def test_app_shows_dataset_and_view_in_chromium(tmp_path, workspace, dataset_nam
     )
     try:
         url = f"http://127.0.0.1:{port}/datasets/{dataset_name}"
-        wait_http(url)
+        wait_http(url, app)
         assert _listening_only_on_loopback(port)
         dom = subprocess.run(
             [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'chromium'}", "--virtual-time-budget=20000",

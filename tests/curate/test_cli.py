@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from click.testing import CliRunner
 
@@ -16,6 +18,7 @@ def run(workspace):
 
 
 def test_every_command_has_help_with_an_example():
+    assert set(cli.commands) >= {"build", "status", "demo", "score", "views", "balance", "label-quality", "app", "report"}
     runner = CliRunner()
     assert runner.invoke(cli, ["-h"]).exit_code == 0
     for name in cli.commands:
@@ -92,5 +95,9 @@ def test_demo_end_to_end(run, tmp_path, dataset_name):
     assert f"dataset '{dataset_name}': 400 samples" in result.output
     for source in ("fer2013", "rafdb", "ckplus", "captures"):
         assert f"{source}: " in result.output
+    assert "exact duplicate groups 3" in result.output and "blank 2" in result.output
+    assert "views: disputed (" in result.output and "report: " in result.output
+    report = result.output.split("report: ")[1].split()[0]
+    assert report.endswith("index.html") and os.path.isfile(report)
     again = run("demo", "--out", str(tmp_path / "src"), "--dataset", dataset_name, "-q")
     assert f"dataset '{dataset_name}': 400 samples" in again.output  # --fresh rebuilds, no duplicates
