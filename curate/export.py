@@ -1,0 +1,191 @@
+"""``curate export``: train/val/test arrays with soft and hard labels, traceable.
+
+Layout of an export folder::
+
+    manifest.json              dataset, view, scheme (+ rule), label rule, classes,
+                               counts, shards, content hash, curate version
+    train-00000.npz ...        x uint8 (n, 48, 48), soft float32 (n, K),
+    val-00000.npz ...          hard int16 (n,), sample_key str (n,)
+    test-00000.npz ...
+    tree/<split>/<class>/<sample>.png   (--format tree: FiftyOne ImageClassificationDirectoryTree)
+    fer2013.csv                         (--format csv: emotion,pixels,Usage with scheme class indices)
+
+Train labels follow ``--labels`` (a FERPlus rule on the votes, or
+``original`` = the FER2013 label where there is one); val and test always use
+the FERPlus majority rule (the source label where a sample has no votes), as
+FERPlus evaluates. Train samples come from the view (default ``clean-train``
+when it exists), val and test from the whole dataset. The folder is written
+under a temporary name and renamed when complete.
+"""
+
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+
+import numpy as np
+from tqdm import tqdm
+
+from curate import __version__
+from curate.build import load_dataset
+from labels.schemes import get_scheme
+from labels.taxonomy import CLASS_INDEX, NUM_CLASSES
+from labels.votes import MODES, ferplus_labels
+
+LABEL_RULES = (*MODES, "original")
+FORMATS = ("npz", "tree", "csv")
+SHARD_SIZE = 4096
+SPLIT_USAGE = {"train": "Training", "val": "PublicTest", "test": "PrivateTest"}
+
+
+def canonical_targets(votes, truth, fer_labels, rule):
+    """8-class targets for one split: (dist float (N, 8), keep bool (N,)).
+
+    Voted samples follow the FERPlus ``rule``; others are one-hot on their
+    ground truth. ``original`` uses the FER2013 label where present.
+    """
+    n = len(truth)
+    dist, keep = np.zeros((n, NUM_CLASSES)), np.zeros(n, dtype=bool)
+    voted = np.array([v is not None for v in votes], dtype=bool)
+    if rule != "original" and voted.any():
+        labels = ferplus_labels(np.array([votes[i] for i in np.flatnonzero(voted)]), mode=rule)
+        dist[voted], keep[voted] = labels.dist, labels.keep
+    for i in range(n):
+        if rule != "original" and voted[i]:
+            continue
+        name = fer_labels[i] if (rule == "original" and fer_labels[i]) else truth[i]
+        if name is not None:
+            dist[i, CLASS_INDEX[name]] = 1.0
+            keep[i] = True
+    return dist, keep
+
+
+def export_dataset(name, out_dir, *, view_name=None, scheme_name="fer8", label_rule="crossentropy",
+                   formats=("npz",), balanced=False, size=48, overwrite=False, quiet=False, seed=0):
+    """Write an export folder; return its manifest dict."""
+    from curate.score import load_gray
+    from curate.views import load_view
+    from labels.balance import balanced_indices
+    from train.preprocess import to_model_input
+
+    if label_rule not in LABEL_RULES:
+        raise ValueError(f"unknown label rule {label_rule!r}; choose one of {', '.join(LABEL_RULES)}")
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise ValueError(f"unknown export format {bad}; choose from {', '.join(FORMATS)}")
+    out_dir = os.path.abspath(out_dir)
+    if os.path.exists(out_dir) and not overwrite:
+        raise ValueError(f"{out_dir} exists; pass --overwrite or choose another folder")
+    scheme = get_scheme(scheme_name)
+    ds = load_dataset(name)
+    if view_name is None and "clean-train" in ds.list_saved_views():
+        view_name = "clean-train"
+    train_source = load_view(name, view_name) if view_name else ds
+
+    parent = os.path.dirname(out_dir)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".export-", dir=parent)
+    try:
+        counts, shards, rng = {}, {}, np.random.default_rng(seed)
+        for split in ("train", "val", "test"):
+            source = train_source if split == "train" else ds
+            view = source.match({"split": split})
+            keys, paths, votes, truth, fer = view.values(
+                ["sample_key", "filepath", "votes", "ground_truth.label", "fer2013_label"]) if len(view) else ([],) * 5
+            rule = label_rule if split == "train" else "majority"
+            dist8, keep8 = canonical_targets(votes, truth, fer, rule)
+            soft, keep = scheme.remap_soft(dist8) if len(keys) else (np.zeros((0, len(scheme.classes))), keep8)
+            rows = np.flatnonzero(keep & keep8)
+            if split == "train" and not len(rows):
+                raise ValueError(f"no labelled train samples in {view_name or 'the dataset'} under scheme {scheme.name!r}")
+            hard = soft[rows].argmax(axis=1) if len(rows) else np.zeros(0, dtype=int)
+            if split == "train" and balanced:
+                rows = rows[balanced_indices(hard, seed=seed)]
+                hard = soft[rows].argmax(axis=1)
+            elif split == "train":
+                order = rng.permutation(len(rows))
+                rows, hard = rows[order], hard[order]
+            shards[split] = _write_shards(tmp, split, rows, keys, paths, soft, hard, size, quiet,
+                                          load_gray, to_model_input)
+            counts[split] = {"samples": int(len(rows)),
+                             "per_class": np.bincount(hard, minlength=len(scheme.classes)).tolist()}
+        manifest = {
+            "dataset": name, "view": view_name, "scheme": scheme.name, "scheme_rule": scheme.describe(),
+            "classes": list(scheme.classes), "label_rule": label_rule, "eval_label_rule": "majority",
+            "balanced": bool(balanced), "input_size": size, "counts": counts, "shards": shards,
+            "content_hash": _content_hash(tmp, shards), "formats": list(formats),
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "curate_version": __version__,
+        }
+        if "tree" in formats:
+            _write_tree(tmp, shards, scheme.classes)
+        if "csv" in formats:
+            _write_csv(tmp, shards)
+        if "npz" not in formats:
+            for files in shards.values():
+                for f in files:
+                    os.remove(os.path.join(tmp, f))
+        with open(os.path.join(tmp, "manifest.json"), "w") as f:
+            json.dump(manifest, f, indent=2)
+        if os.path.exists(out_dir):
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _write_shards(tmp, split, rows, keys, paths, soft, hard, size, quiet, load_gray, to_model_input):
+    files = []
+    bar = tqdm(total=len(rows), desc=f"export {split}", unit=" img", disable=True if quiet else None, leave=False)
+    for start in range(0, max(len(rows), 1), SHARD_SIZE):
+        chunk = rows[start:start + SHARD_SIZE]
+        x = np.zeros((len(chunk), size, size), dtype=np.uint8)
+        for j, r in enumerate(chunk):
+            x[j] = to_model_input(load_gray(paths[r]), size)
+        bar.update(len(chunk))
+        name = f"{split}-{len(files):05d}.npz"
+        np.savez(os.path.join(tmp, name), x=x, soft=soft[chunk].astype(np.float32),
+                 hard=hard[start:start + SHARD_SIZE].astype(np.int16),
+                 sample_key=np.array([keys[r] for r in chunk], dtype=str))
+        files.append(name)
+    bar.close()
+    return files
+
+
+def _content_hash(folder, shards):
+    digest = hashlib.sha256()
+    for split in ("train", "val", "test"):
+        for name in shards[split]:
+            with open(os.path.join(folder, name), "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_tree(folder, shards, classes):
+    import cv2
+
+    for split, files in shards.items():
+        for name in files:
+            with np.load(os.path.join(folder, name)) as data:
+                for img, label, key in zip(data["x"], data["hard"], data["sample_key"]):
+                    path = os.path.join(folder, "tree", split, classes[int(label)], key.replace(":", "_").replace("/", "_") + ".png")
+                    os.makedirs(os.path.dirname(path), exist_ok=True)
+                    cv2.imwrite(path, img)
+
+
+def _write_csv(folder, shards):
+    import csv
+
+    with open(os.path.join(folder, "fer2013.csv"), "w", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["emotion", "pixels", "Usage"])
+        for split, files in shards.items():
+            for name in files:
+                with np.load(os.path.join(folder, name)) as data:
+                    for img, label in zip(data["x"], data["hard"]):
+                        writer.writerow([int(label), " ".join(map(str, img.ravel())), SPLIT_USAGE[split]])

@@ -1,0 +1,64 @@
+"""Face → model input, the same steps on the host as on the camera.
+
+The camera (``openmv/camera/main.py``) finds faces with a Haar frontal-face
+cascade, crops the largest with a margin, resizes to the model input and
+feeds int8 ``pixel − 128``. Here: images already face-sized (FER2013,
+RAF-DB aligned, CK+48, camera crops) are resized; large frames (CK+
+originals, webcam shots) go through OpenCV's Haar cascade of the same
+family first. The float model sees ``pixel / 255``; its int8 version,
+quantized with input scale 1/255 and zero point −128, sees exactly the
+camera's ``pixel − 128``.
+"""
+
+import cv2
+import numpy as np
+
+FACE_SEARCH_MIN_SIDE = 160  # smaller images are taken to be face crops already
+MARGIN = 0.15
+_cascade = None
+
+
+def _face_cascade():
+    global _cascade
+    if _cascade is None:
+        _cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+    return _cascade
+
+
+def largest_face(gray):
+    """(x, y, w, h) of the largest Haar face in a grayscale image, or None."""
+    faces = _face_cascade().detectMultiScale(gray, scaleFactor=1.25, minNeighbors=5, minSize=(24, 24))
+    if len(faces) == 0:
+        return None
+    return tuple(int(v) for v in max(faces, key=lambda f: f[2] * f[3]))
+
+
+def crop_with_margin(gray, box, margin=MARGIN):
+    """Square crop around ``box`` grown by ``margin`` on each side, clipped to the image."""
+    x, y, w, h = box
+    side = int(round(max(w, h) * (1 + 2 * margin)))
+    cx, cy = x + w // 2, y + h // 2
+    x0 = max(0, min(gray.shape[1] - side, cx - side // 2))
+    y0 = max(0, min(gray.shape[0] - side, cy - side // 2))
+    return gray[y0:y0 + side, x0:x0 + side]
+
+
+def to_model_input(gray, size=48):
+    """Grayscale uint8 (H, W) → uint8 (size, size) face, cropped if the frame is large."""
+    if min(gray.shape[:2]) >= FACE_SEARCH_MIN_SIDE:
+        box = largest_face(gray)
+        if box is None:
+            side = min(gray.shape[:2])  # no face found: centre square
+            y0, x0 = (gray.shape[0] - side) // 2, (gray.shape[1] - side) // 2
+            gray = gray[y0:y0 + side, x0:x0 + side]
+        else:
+            gray = crop_with_margin(gray, box)
+    if gray.shape[:2] != (size, size):
+        interpolation = cv2.INTER_AREA if gray.shape[0] > size else cv2.INTER_LINEAR
+        gray = cv2.resize(gray, (size, size), interpolation=interpolation)
+    return np.ascontiguousarray(gray, dtype=np.uint8)
+
+
+def camera_int8(face_uint8):
+    """What OpenMV feeds an int8 model: ``pixel − 128`` as int8, same shape."""
+    return (face_uint8.astype(np.int16) - 128).astype(np.int8)
