@@ -5,6 +5,7 @@ hint; :func:`main` turns them into one clean ``Error: ...`` line.
 """
 
 import functools
+import json
 import os
 import shutil
 import time
@@ -13,6 +14,7 @@ import click
 
 from curate import __version__, workspace as ws
 
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 USER_ERRORS = (ValueError, FileNotFoundError, RuntimeError)
 
@@ -317,6 +319,139 @@ def report(out, top, dataset_name, workspace):
 
     path = write_report(dataset_name, out or workspace.root / "reports" / dataset_name, top=top)
     click.echo(f"report: {path}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("out", type=click.Path(file_okay=False))
+@click.option("--view", "view_name", default=None, help="Train samples from this saved view [default: clean-train if saved].")
+@click.option("--scheme", default="fer8", show_default=True, help="Class scheme (name or .json/.yaml file).")
+@click.option("--labels", "label_rule", type=click.Choice(["crossentropy", "majority", "probability", "multi_target", "original"]),
+              default="crossentropy", show_default=True, help="Train label rule (val/test always use majority).")
+@click.option("--format", "formats", type=click.Choice(["npz", "tree", "csv"]), multiple=True, default=("npz",),
+              show_default=True, help="npz shards for the trainer; tree (FiftyOne class folders); csv (FER2013-style).")
+@click.option("--balanced", is_flag=True, help="Resample train so every class appears equally often.")
+@click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
+@dataset_option
+@workspace_option
+@quiet_option
+@user_errors
+def export(out, view_name, scheme, label_rule, formats, balanced, overwrite, dataset_name, workspace, quiet):
+    """Export train/val/test with soft and hard labels for the trainer and other tools.
+
+    \b
+    Example:
+      curate export --view clean-train --scheme fer8 --labels crossentropy exports/fer8
+    """
+    from curate.export import export_dataset
+
+    manifest = export_dataset(dataset_name, out, view_name=view_name, scheme_name=scheme, label_rule=label_rule,
+                              formats=formats, balanced=balanced, overwrite=overwrite, quiet=quiet)
+    counts = ", ".join(f"{k} {v['samples']}" for k, v in manifest["counts"].items())
+    click.echo(f"export {out}: {counts} | {manifest['scheme_rule']} | labels {label_rule} | "
+               f"hash {manifest['content_hash'][:12]}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("export_dir", type=click.Path(file_okay=False))
+@click.option("--run", "run_dir", type=click.Path(file_okay=False), default=None,
+              help="Run directory [default: <workspace>/runs/<time>-<model>].")
+@click.option("--model", default="camera", show_default=True,
+              type=click.Choice(["camera", "seed_cnn", "wiacek", "mikhaylevskiy"]), help="Architecture.")
+@click.option("--epochs", type=click.IntRange(1, 1000), default=60, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1, 4096), default=128, show_default=True)
+@click.option("--lr", type=float, default=2e-3, show_default=True, help="Peak learning rate (cosine decay).")
+@click.option("--hard", is_flag=True, help="Train on one-hot hard labels instead of the soft distribution.")
+@click.option("--class-weights", type=click.Choice(["none", "inverse", "effective"]), default="none", show_default=True)
+@click.option("--no-augment", is_flag=True, help="Turn augmentation off.")
+@click.option("--patience", type=click.IntRange(1, 1000), default=15, show_default=True, help="Early-stopping patience (epochs).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--max-minutes", type=float, default=0.0, show_default=True,
+              help="Wall-clock budget: cosine LR over the budget, stop when spent (0 = by epochs).")
+@click.option("--cv", type=click.IntRange(2, 20), default=None,
+              help="K-fold out-of-fold probabilities for every train sample, written back to the dataset.")
+@dataset_option
+@workspace_option
+@quiet_option
+@user_errors
+def train(export_dir, run_dir, model, epochs, batch_size, lr, hard, class_weights, no_augment, patience, seed,
+          max_minutes, cv, dataset_name, workspace, quiet):
+    """Train a model on an export; write model, history, metrics and plots to a run directory.
+
+    \b
+    Example:
+      curate train exports/fer8 --model camera --epochs 60
+      curate train exports/fer8 --cv 5 --epochs 20      # out-of-fold probabilities → label quality
+    """
+    from train.fit import TrainSettings, train_model
+
+    settings = TrainSettings(model=model, epochs=epochs, batch_size=batch_size, learning_rate=lr,
+                             soft_labels=not hard, class_weighting=class_weights, augment=not no_augment,
+                             patience=patience, seed=seed, max_minutes=max_minutes)
+    run_dir = run_dir or str(workspace.runs_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{model}{'-cv' if cv else ''}")
+    if cv:
+        from curate.quality import run_label_quality
+        from train.crossval import cross_validate
+
+        path, accuracy = cross_validate(export_dir, run_dir, settings, folds=cv, quiet=quiet)
+        click.echo(f"out-of-fold probabilities: {path} (accuracy {accuracy:.3f})")
+        with open(os.path.join(export_dir, "manifest.json")) as f:
+            scheme = json.load(f)["scheme"]
+        summary = run_label_quality(dataset_name, scheme_name=scheme, pred_probs=path, partial=True)
+        click.echo(f"label quality from the model: {summary['label_issues']} label issues, "
+                   f"{summary['disputed']} disputed")
+        return
+    metrics = train_model(export_dir, run_dir, settings, quiet=quiet)
+    val = metrics["val"]["float"]
+    click.echo(f"run {run_dir}: {metrics['epochs_run']} epochs in {metrics['train_seconds']:.0f} s, "
+               f"val accuracy {val['accuracy']:.4f}, macro-F1 {val['macro_f1']:.4f}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--export", "export_dir", type=click.Path(file_okay=False), default=None,
+              help="Calibrate on this export's train split [default: the run's export].")
+@workspace_option
+@user_errors
+def quantize(run_dir, export_dir, workspace):
+    """Full-int8 TFLite (input scale 1/255, zero point -128), camera checks, int8 metrics.
+
+    \b
+    Example:
+      curate quantize .curate/runs/20261123-120000-camera
+    """
+    from train.runs import quantize_run
+
+    path, report = quantize_run(run_dir, export_path=export_dir)
+    click.echo(f"{path}: {report['size_bytes'] / 1024:.1f} KB, arena {report['arena_bytes'] / 1024:.1f} KB, "
+               f"{report['macs'] / 1e6:.2f} MMAC, ~{report['estimated_latency_ms']:.0f} ms on the H7 Plus, "
+               f"ops {', '.join(report['ops'])}")
+    if report["unsupported_ops"]:
+        raise click.ClickException(f"the camera lacks ops {report['unsupported_ops']}")
+    click.echo("fits the camera budget" if report["within_budget"] else "WARNING: outside the camera budget")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--export", "export_dir", type=click.Path(file_okay=False), default=None,
+              help="Evaluate on this export [default: the run's export].")
+@click.option("--split", type=click.Choice(["val", "test"]), default="val", show_default=True)
+@workspace_option
+@user_errors
+def evaluate(run_dir, export_dir, split, workspace):
+    """Accuracy, macro-F1, per-class scores and ROC AUC of the float and int8 models.
+
+    \b
+    Example:
+      curate evaluate .curate/runs/20261123-120000-camera --split val
+    """
+    from train.runs import evaluate_run
+
+    results = evaluate_run(run_dir, export_path=export_dir, split=split)
+    for kind, m in results.items():
+        click.echo(f"{kind:>5}: accuracy {m['accuracy']:.4f}  macro-F1 {m['macro_f1']:.4f}  "
+                   f"ROC AUC {m['roc_auc_ovr'] if m['roc_auc_ovr'] is None else round(m['roc_auc_ovr'], 4)}  (n={m['samples']})")
+        for name, c in m["per_class"].items():
+            click.echo(f"       {name:<12} P {c['precision']:.3f}  R {c['recall']:.3f}  F1 {c['f1']:.3f}  n {c['support']}")
 
 
 def main():

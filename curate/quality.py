@@ -57,8 +57,13 @@ def read_pred_probs_file(path, classes):
 
 
 def run_label_quality(name, *, scheme_name="fer8", pred_probs=None, field=None, baseline=False,
-                      folds=5, seed=0, quiet=False):
-    """Score label quality; return a summary dict. Exactly one probability source."""
+                      folds=5, seed=0, quiet=False, partial=False):
+    """Score label quality; return a summary dict. Exactly one probability source.
+
+    With ``partial`` (used by ``curate train --cv``, whose export may hold a
+    view rather than every labelled sample), labelled samples without a row
+    are left unscored instead of being an error; unknown rows still are.
+    """
     chosen = [s for s, on in zip(SOURCES, (pred_probs, field, baseline)) if on]
     if len(chosen) != 1:
         raise ValueError("use exactly one of --pred-probs FILE, --field NAME or --baseline")
@@ -82,8 +87,10 @@ def run_label_quality(name, *, scheme_name="fer8", pred_probs=None, field=None, 
         if unknown:
             raise ValueError(f"{pred_probs}: {len(unknown)} rows name samples not in the dataset, e.g. {unknown[:3]}")
         missing = [keys[i] for i in rows if keys[i] not in index]
-        if missing:
+        if missing and not partial:
             raise ValueError(f"{pred_probs}: no row for {len(missing)} labelled samples, e.g. {missing[:3]}")
+        rows = [i for i in rows if keys[i] in index]
+        labels = np.array([scheme.classes.index(mapped[i]) for i in rows])
         probs = file_probs[[index[keys[i]] for i in rows]]
     elif field:
         if not ds.has_field(field):

@@ -72,3 +72,39 @@ def write_ckplus_sequence(root, subject, seq, frames=4, emotion="3.0000000e+00")
         with open(os.path.join(root, "Emotion", subject, seq, f"{subject}_{seq}_{frames:08d}_emotion.txt"), "w") as fh:
             fh.write(f"   {emotion}\n")
     return names
+
+
+def separable_faces(n_per_class, classes=3, size=48, seed=0):
+    """uint8 (N, size, size) images whose class is a bright band's position, and labels (N,)."""
+    rng = np.random.default_rng(seed)
+    x, y = [], []
+    for c in range(classes):
+        for _ in range(n_per_class):
+            img = rng.integers(0, 70, (size, size)).astype(np.uint8)
+            band = slice(c * size // classes, (c + 1) * size // classes)
+            img[band, :] += 150
+            x.append(img)
+            y.append(c)
+    return np.array(x, dtype=np.uint8).reshape(-1, size, size), np.array(y, dtype=np.int64)
+
+
+def write_export(path, classes=("neutral", "happiness", "surprise"), n_train=40, n_val=15, size=48, seed=0):
+    """A tiny export folder in the format curate/export.py writes (separable classes)."""
+    import json
+
+    os.makedirs(path, exist_ok=True)
+    k = len(classes)
+    shards, counts = {}, {}
+    for split, n, s in (("train", n_train, seed), ("val", n_val, seed + 1), ("test", n_val, seed + 2)):
+        x, y = separable_faces(n, k, size, s)
+        np.savez(os.path.join(path, f"{split}-00000.npz"), x=x, soft=np.eye(k, dtype=np.float32)[y],
+                 hard=y.astype(np.int16), sample_key=np.array([f"fix:{split}{i}" for i in range(len(y))]))
+        shards[split] = [f"{split}-00000.npz"]
+        counts[split] = {"samples": len(y), "per_class": np.bincount(y, minlength=k).tolist()}
+    manifest = {"dataset": "fixture", "view": None, "scheme": "fixture", "scheme_rule": "fixture",
+                "classes": list(classes), "label_rule": "majority", "eval_label_rule": "majority",
+                "balanced": False, "input_size": size, "counts": counts, "shards": shards,
+                "content_hash": "fixture", "formats": ["npz"], "created": "", "curate_version": "test"}
+    with open(os.path.join(path, "manifest.json"), "w") as f:
+        json.dump(manifest, f)
+    return str(path)

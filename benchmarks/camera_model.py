@@ -1,0 +1,93 @@
+"""Camera-model benchmark: the default recipe on the real FERPlus data.
+
+Builds FER2013 Training+PublicTest + FERPlus (reused when present), scores
+it, exports ``clean-train`` with FERPlus majority labels under ``fer8``
+(val = PublicTest, majority), trains the default ``camera`` model on the
+CPU within a wall-clock budget, quantizes it to int8 and prints float and
+int8 accuracy and macro-F1 on PublicTest, size, TFLite Micro arena, MACs,
+estimated H7 Plus latency and training wall time.
+
+Targets: int8 accuracy ≥ 86 % on PublicTest, .tflite ≤ 256 KB, arena ≤ 256 KB,
+latency ≤ 150 ms, training ≤ 45 min on 2 CPU cores.
+
+    .venv/bin/python benchmarks/camera_model.py [--minutes 40] [--ship]
+
+``--ship`` copies the model, labels and metrics into ``openmv/model/`` (the
+model the camera bundle uses by default).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = ROOT.parent / "shared" / "data"
+OUT = ROOT / "benchmarks" / "out"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=40.0, help="training wall-clock budget")
+    parser.add_argument("--model", default="camera")
+    parser.add_argument("--labels", default="majority")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--ship", action="store_true", help="copy the result into openmv/model/")
+    args = parser.parse_args()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+    from curate import workspace as ws
+
+    workspace = ws.activate(OUT / "workspace")
+    from curate.build import dataset_exists, load_dataset
+    from curate.export import export_dataset
+    from curate.pipeline import BuildPlan, run_build
+    from curate.score import score_dataset
+    from train.fit import TrainSettings, train_model
+    from train.runs import quantize_run
+
+    name = "bench-scores"
+    if not dataset_exists(name):
+        plan = BuildPlan(fer2013=str(DATA / "fer2013" / "fer2013.csv.gz"), merge=("ferplus",),
+                         ferplus=str(DATA / "ferplus" / "fer2013new.csv"))
+        run_build(plan, dataset_name=name, workspace=workspace, quiet=True)
+    if not load_dataset(name).has_field("dispute_score"):
+        score_dataset(name, quiet=True)
+    export = OUT / f"exp-fer8-{args.labels}"
+    if not (export / "manifest.json").exists():
+        export_dataset(name, export, view_name="clean-train", scheme_name="fer8", label_rule=args.labels, quiet=True)
+    run = OUT / "runs" / f"{time.strftime('%Y%m%d-%H%M%S')}-{args.model}"
+    settings = TrainSettings(model=args.model, epochs=1000, batch_size=args.batch_size, learning_rate=args.lr,
+                             soft_labels=args.labels != "majority", patience=1000, max_minutes=args.minutes)
+    metrics = train_model(str(export), str(run), settings)
+    tflite, camera = quantize_run(str(run))
+    metrics = json.loads((run / "metrics.json").read_text())
+    f, q = metrics["val"]["float"], metrics["val"]["int8"]
+    print(f"run                  {run}")
+    print(f"train samples        {metrics['train_samples']} (clean-train, {args.labels} labels), "
+          f"{metrics['epochs_run']} epochs")
+    print(f"float  PublicTest    accuracy {f['accuracy']:.4f}  macro-F1 {f['macro_f1']:.4f}  (n={f['samples']})")
+    print(f"int8   PublicTest    accuracy {q['accuracy']:.4f}  macro-F1 {q['macro_f1']:.4f}   target >= 0.86")
+    print(f"size                 {camera['size_bytes'] / 1024:.1f} KB   target <= 256 KB")
+    print(f"TFLM arena           {camera['arena_bytes'] / 1024:.1f} KB   target <= 256 KB")
+    print(f"MACs                 {camera['macs'] / 1e6:.2f} M")
+    print(f"est. H7 Plus latency {camera['estimated_latency_ms']:.0f} ms   target <= 150 ms")
+    print(f"training wall time   {metrics['train_seconds'] / 60:.1f} min on {os.cpu_count()} CPU cores   target <= 45 min")
+    if args.ship:
+        target = ROOT / "openmv" / "model"
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(tflite, target / "trained.tflite")
+        (target / "labels.txt").write_text("\n".join(metrics["classes"]) + "\n")
+        shipped = {k: metrics[k] for k in ("model", "params", "classes", "epochs_run", "train_seconds",
+                                          "train_samples", "val", "camera", "export", "settings")}
+        (target / "metrics.json").write_text(json.dumps(shipped, indent=2))
+        print(f"shipped to {target}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Training, int8 quantization, LiteRT and TFLite Micro on a tiny separable fixture."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from fixtures import write_export
+from train import camera_check
+from train.data import load_export
+from train.evaluate import predict_keras, predict_tflite
+from train.fit import TrainSettings, train_model
+from train.quantize import INPUT_SCALE, INPUT_ZERO_POINT, input_quantization, quantize_int8
+from train.runs import evaluate_run, load_run_model, quantize_run
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("train")
+    # enough steps (~750) for BatchNorm's moving statistics (momentum 0.99) to settle
+    export = write_export(root / "export", n_train=200)
+    run = root / "run"
+    metrics = train_model(export, str(run), TrainSettings(epochs=10, batch_size=8, patience=10), quiet=True)
+    return export, run, metrics
+
+
+def test_learns_a_separable_fixture_well_above_chance(trained):
+    _, run, metrics = trained
+    assert metrics["val"]["float"]["accuracy"] > 0.9  # chance is 1/3
+    for name in ("model.keras", "history.csv", "metrics.json", "curves.png", "confusion_val.png", "export.json"):
+        assert os.path.getsize(run / name) > 0, name
+    history = (run / "history.csv").read_text().splitlines()
+    assert history[0].startswith("epoch") and len(history) == metrics["epochs_run"] + 1
+    assert metrics["export"]["content_hash"] == "fixture"
+
+
+def test_int8_quantization_parameters_and_agreement(trained):
+    export, run, _ = trained
+    path, report = quantize_run(str(run))
+    tflite = open(path, "rb").read()
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=tflite)
+    inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+    assert inp["dtype"] == np.int8 and out["dtype"] == np.int8
+    assert input_quantization(tflite) == (pytest.approx(INPUT_SCALE, rel=1e-7), INPUT_ZERO_POINT)
+    val = load_export(export).split("val")
+    float_pred = predict_keras(load_run_model(str(run)), val.x).argmax(axis=1)
+    int8_pred = predict_tflite(tflite, val.x).argmax(axis=1)
+    assert (float_pred == int8_pred).mean() >= 0.9
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["val"]["int8"]["accuracy"] > 0.85 and "test" in metrics
+    assert report["unsupported_ops"] == [] and report["arena_bytes"] > 0 and report["macs"] > 1e6
+    assert set(report["ops"]) <= camera_check.CAMERA_OPS
+    assert evaluate_run(str(run), split="test")["int8"]["samples"] == 45
+
+
+def test_tflite_micro_runs_the_model_like_litert(trained):
+    export, run, _ = trained
+    tflite = open(run / "trained.tflite", "rb").read()
+    val = load_export(export).split("val")
+    from train.preprocess import camera_int8
+
+    litert = predict_tflite(tflite, val.x[:5]).argmax(axis=1)
+    micro = [int(np.argmax(camera_check.run_micro(tflite, camera_int8(face)))) for face in val.x[:5]]
+    assert micro == litert.tolist()
+
+
+def test_quantizer_rejects_a_bad_calibration_set(trained):
+    _, run, _ = trained
+    model = load_run_model(str(run))
+    with pytest.raises(ValueError, match=r"calibration set must be uint8 faces of shape \(N, 48, 48\)"):
+        quantize_int8(model, np.zeros((4, 32, 32), np.uint8))
+    with pytest.raises(ValueError, match="calibration set must be uint8"):
+        quantize_int8(model, np.zeros((4, 48, 48), np.float32))
+
+
+def test_op_check_rejects_an_unsupported_op(tmp_path):
+    import keras
+    import tensorflow as tf
+
+    inputs = keras.Input((8,))
+    model = keras.Model(inputs, keras.layers.Lambda(lambda t: keras.ops.sin(t))(inputs))
+    tflite = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    assert camera_check.unsupported_ops(tflite) == ["SIN"]
+    with pytest.raises(ValueError, match=r"the camera lacks ops \['SIN'\]"):
+        camera_check.check_camera(tflite)
+
+
+def test_a_model_too_big_for_the_camera_is_refused(tmp_path):
+    from fixtures import separable_faces
+    from train.models import make_model
+
+    x, _ = separable_faces(8, 3, size=64)
+    tflite = quantize_int8(make_model("mikhaylevskiy", 4), x)
+    assert len(tflite) > camera_check.BUDGET["size_bytes"]
+    with pytest.raises(ValueError, match="does not fit the camera: size bytes"):
+        camera_check.check_camera(tflite)
+
+
+def test_not_a_tflite_file(tmp_path):
+    (tmp_path / "model.tflite").write_bytes(b"PK\x03\x04 this is a zip")
+    with pytest.raises(ValueError, match="not a TFLite model"):
+        camera_check.read_tflite(str(tmp_path / "model.tflite"))
+
+
+def test_wiacek_latency_calibration_constant():
+    from fixtures import separable_faces
+    from train.models import make_model
+
+    x, _ = separable_faces(4, 3)
+    tflite = quantize_int8(make_model("wiacek", 8), x)
+    assert camera_check.macs(tflite) == camera_check.WIACEK_MACS
+    assert camera_check.camera_report.__doc__ and round(camera_check.WIACEK_MACS * camera_check.MS_PER_MAC) == 334
+
+
+def test_export_errors(tmp_path, trained):
+    export, run, _ = trained
+    with pytest.raises(ValueError, match="do not match the model's"):
+        load_export(export, expect_classes=["a", "b", "c"])
+    empty = write_export(tmp_path / "e", n_val=0)
+    with pytest.raises(ValueError, match="the val split is empty"):
+        train_model(empty, str(tmp_path / "r"), TrainSettings(epochs=1), quiet=True)
+    with pytest.raises(FileNotFoundError, match="not an export"):
+        load_export(str(tmp_path))

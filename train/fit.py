@@ -1,0 +1,158 @@
+"""Training a model on an export: soft labels, class weights, augmentation, early stopping.
+
+A run directory holds everything needed to trace and reuse the model::
+
+    model.keras        the trained float model (best val epoch)
+    history.csv        per-epoch loss / accuracy / val_loss / val_accuracy / lr
+    metrics.json       val metrics (float), settings, wall time, export lineage
+    curves.png         training curves
+    confusion_val.png  val confusion matrix
+    export.json        the export's manifest (dataset, view, scheme, label rule, hash)
+
+Keras 3 code with no TensorFlow-only calls in the model or the loop, so the
+same run can train under another Keras backend on a GPU machine; the
+conversion to TFLite (``train/quantize.py``) runs here with TensorFlow.
+"""
+
+import dataclasses
+import json
+import os
+import time
+
+import numpy as np
+
+from labels.balance import class_weights
+from train.data import load_export, tf_dataset
+from train.models import DEFAULT_MODEL, make_model
+
+WEIGHTINGS = ("none", "inverse", "effective")
+
+
+@dataclasses.dataclass
+class TrainSettings:
+    model: str = DEFAULT_MODEL
+    epochs: int = 60
+    batch_size: int = 128
+    learning_rate: float = 2e-3
+    soft_labels: bool = True  # False: one-hot of the hard label
+    class_weighting: str = "none"
+    augment: bool = True
+    patience: int = 15
+    seed: int = 0
+    max_minutes: float = 0.0  # > 0: cosine schedule over wall-clock time, stop when it is spent
+
+
+def time_budget_callback(base_lr, minutes, alpha=0.02):
+    """Cosine-anneal the learning rate over a wall-clock budget, then stop training.
+
+    On a slow machine the number of epochs that fit is unknown beforehand; this
+    keeps the schedule's shape (full annealing) whatever the speed.
+    """
+    import math
+
+    import keras
+
+    class TimeBudget(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.start = time.perf_counter()
+
+        def on_train_batch_begin(self, batch, logs=None):
+            done = min(1.0, (time.perf_counter() - self.start) / (minutes * 60))
+            lr = base_lr * (alpha + (1 - alpha) * 0.5 * (1 + math.cos(math.pi * done)))
+            self.model.optimizer.learning_rate.assign(lr)
+
+        def on_epoch_end(self, epoch, logs=None):
+            if time.perf_counter() - self.start >= minutes * 60:
+                self.model.stop_training = True
+
+    return TimeBudget()
+
+
+def sample_weights(hard, num_classes, method):
+    """Per-sample weights (N,) from class weights on the train labels; None for ``none``."""
+    if method not in WEIGHTINGS:
+        raise ValueError(f"unknown class weighting {method!r}; choose one of {', '.join(WEIGHTINGS)}")
+    if method == "none":
+        return None
+    weights = class_weights(np.bincount(hard, minlength=num_classes), method=method)
+    return weights[hard]
+
+
+def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split=None, val_split=None):
+    """Train on an export and write the run directory; return the metrics dict.
+
+    ``train_split`` / ``val_split`` override the export's splits (used by
+    cross-validation, which trains on folds of the train split).
+    """
+    import keras
+
+    from train.augment import make_augmenter
+    from train.evaluate import classification_metrics, plot_confusion, plot_history, predict_keras
+
+    settings = settings or TrainSettings()
+    keras.utils.set_random_seed(settings.seed)
+    export = load_export(export_path)
+    classes = export.classes
+    train = train_split or export.split("train")
+    val = val_split or export.split("val")
+    model = make_model(settings.model, len(classes))
+    size = model.input_shape[1]
+    weights = sample_weights(train.hard, len(classes), settings.class_weighting)
+    train_data = tf_dataset(train, batch_size=settings.batch_size, training=True, soft=settings.soft_labels,
+                            augment=make_augmenter(settings.seed) if settings.augment else None,
+                            sample_weight=weights, seed=settings.seed, input_size=size)
+    val_data = tf_dataset(val, batch_size=512, training=False, soft=False, input_size=size)
+    steps = max(1, int(np.ceil(len(train) / settings.batch_size)))
+    callbacks = [
+        keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=settings.patience,
+                                      restore_best_weights=True),
+    ]
+    if settings.max_minutes > 0:
+        schedule = settings.learning_rate
+        callbacks.append(time_budget_callback(settings.learning_rate, settings.max_minutes))
+    else:
+        schedule = keras.optimizers.schedules.CosineDecay(settings.learning_rate, decay_steps=steps * settings.epochs,
+                                                          alpha=0.02)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=keras.losses.CategoricalCrossentropy(),
+                  metrics=["accuracy"])
+    os.makedirs(run_dir, exist_ok=True)
+    callbacks.append(keras.callbacks.CSVLogger(os.path.join(run_dir, "history.csv")))
+    start = time.perf_counter()
+    history = model.fit(train_data, validation_data=val_data, epochs=settings.epochs, callbacks=callbacks,
+                        verbose=0 if quiet else 2)
+    seconds = time.perf_counter() - start
+
+    model.save(os.path.join(run_dir, "model.keras"))
+    probs = predict_keras(model, val.x)
+    val_metrics = classification_metrics(val.hard, probs, classes)
+    plot_history(history.history, os.path.join(run_dir, "curves.png"))
+    plot_confusion(val_metrics["confusion"], classes, os.path.join(run_dir, "confusion_val.png"),
+                   f"{settings.model} float, val accuracy {val_metrics['accuracy']:.3f}")
+    with open(os.path.join(run_dir, "export.json"), "w") as f:
+        json.dump(export.manifest, f, indent=2)
+    metrics = {
+        "model": settings.model, "params": int(model.count_params()), "classes": classes,
+        "settings": dataclasses.asdict(settings), "epochs_run": len(history.history["loss"]),
+        "train_seconds": round(seconds, 1), "train_samples": len(train), "val": {"float": val_metrics},
+        "export": {"path": os.path.abspath(export_path), "content_hash": export.manifest["content_hash"],
+                   "dataset": export.manifest["dataset"], "view": export.manifest["view"],
+                   "scheme": export.manifest["scheme"], "label_rule": export.manifest["label_rule"]},
+    }
+    write_metrics(run_dir, metrics)
+    return metrics
+
+
+def write_metrics(run_dir, metrics):
+    path = os.path.join(run_dir, "metrics.json")
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(metrics, f, indent=2)
+    os.replace(tmp, path)
+
+
+def read_metrics(run_dir):
+    path = os.path.join(run_dir, "metrics.json")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{run_dir}: not a training run (no metrics.json); run `curate train` first")
+    with open(path) as f:
+        return json.load(f)

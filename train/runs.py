@@ -1,0 +1,67 @@
+"""Quantizing and evaluating a training run (``curate quantize`` / ``curate evaluate``).
+
+``quantize_run`` writes ``trained.tflite`` (full int8) into the run, runs
+the camera checks (``camera.json``) and adds int8 metrics on val (and test,
+when the export has one) to ``metrics.json``, with a confusion matrix PNG.
+"""
+
+import json
+import os
+
+from train.camera_check import camera_report, read_tflite
+from train.data import load_export
+from train.evaluate import classification_metrics, plot_confusion, predict_keras, predict_tflite
+from train.fit import read_metrics, write_metrics
+from train.quantize import quantize_int8
+
+TFLITE_NAME = "trained.tflite"
+
+
+def load_run_model(run_dir):
+    import keras
+
+    path = os.path.join(run_dir, "model.keras")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{run_dir}: no model.keras; run `curate train` first")
+    return keras.models.load_model(path)
+
+
+def quantize_run(run_dir, *, export_path=None, require_camera_fit=False):
+    """int8-convert a run's model; return (tflite path, camera report)."""
+    metrics = read_metrics(run_dir)
+    export = load_export(export_path or metrics["export"]["path"], expect_classes=metrics["classes"])
+    model = load_run_model(run_dir)
+    tflite = quantize_int8(model, export.split("train").x)
+    path = os.path.join(run_dir, TFLITE_NAME)
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(tflite)
+    os.replace(tmp, path)
+    report = camera_report(tflite)
+    with open(os.path.join(run_dir, "camera.json"), "w") as f:
+        json.dump(report, f, indent=2)
+    metrics["camera"] = report
+    for split in ("val", "test"):
+        data = export.splits.get(split)
+        if data is None or not len(data):
+            continue
+        result = classification_metrics(data.hard, predict_tflite(tflite, data.x), export.classes)
+        metrics.setdefault(split, {})["int8"] = result
+        plot_confusion(result["confusion"], export.classes, os.path.join(run_dir, f"confusion_{split}_int8.png"),
+                       f"{metrics['model']} int8, {split} accuracy {result['accuracy']:.3f}")
+    write_metrics(run_dir, metrics)
+    if require_camera_fit and not report["within_budget"]:
+        raise ValueError(f"{path} does not fit the camera budget: {report}")
+    return path, report
+
+
+def evaluate_run(run_dir, *, export_path=None, split="val"):
+    """Float and int8 metrics of a run on one split of an export: {"float": ..., "int8": ...}."""
+    metrics = read_metrics(run_dir)
+    export = load_export(export_path or metrics["export"]["path"], expect_classes=metrics["classes"])
+    data = export.split(split)
+    out = {"float": classification_metrics(data.hard, predict_keras(load_run_model(run_dir), data.x), export.classes)}
+    tflite_path = os.path.join(run_dir, TFLITE_NAME)
+    if os.path.isfile(tflite_path):
+        out["int8"] = classification_metrics(data.hard, predict_tflite(read_tflite(tflite_path), data.x), export.classes)
+    return out
