@@ -1,5 +1,7 @@
 import pytest
 
+pytest.importorskip("tensorflow", reason="the train extra is not installed (pip install -e .[train])")
+
 from train.models import MODELS, make_model
 
 

@@ -1,10 +1,12 @@
+import pytest
+
+pytest.importorskip("tensorflow", reason="the train extra is not installed (pip install -e .[train])")
 """Training, int8 quantization, LiteRT and TFLite Micro on a tiny separable fixture."""
 
 import json
 import os
 
 import numpy as np
-import pytest
 
 from fixtures import write_export
 from train import camera_check
