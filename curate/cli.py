@@ -157,7 +157,7 @@ def demo(out, dataset_name, fresh, workspace, quiet):
         shutil.rmtree(out, ignore_errors=True)
     sources = write_demo_sources(out)
     say = (lambda *a: None) if quiet else click.echo
-    say(f"[1/4] wrote demo sources (procedurally drawn faces) to {out}")
+    say(f"[1/6] wrote demo sources (procedurally drawn faces) to {out}")
     plan = BuildPlan(merge=("ferplus",), **sources)
     reports = run_build(plan, dataset_name=dataset_name, workspace=workspace, quiet=quiet, echo=say)
     for report_line in reports:
@@ -165,17 +165,33 @@ def demo(out, dataset_name, fresh, workspace, quiet):
     table = class_counts(dataset_name)
     click.echo(f"\ndataset {dataset_name!r}: {int(table['total'].sum())} samples")
     click.echo(format_counts(table))
-    say("\n[2/4] scoring: votes, duplicates, leakage, blanks")
+    say("\n[2/6] scoring: votes, duplicates, leakage, blanks")
     summary = score_dataset(dataset_name, quiet=quiet)
     click.echo(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in summary.items() if k != "seconds"))
-    say("\n[3/4] label quality: cross-validated baseline + cleanlab (no trained model yet)")
+    say("\n[3/6] label quality: cross-validated baseline + cleanlab (no trained model yet)")
     quality = run_label_quality(dataset_name, baseline=True, folds=3, quiet=quiet)
     click.echo(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in quality.items()))
-    say("\n[4/4] report and views")
+    say("\n[4/6] report and views")
     index = write_report(dataset_name, workspace.root / "reports" / dataset_name)
     core = [f"{n} ({c})" for n, c in list_views(dataset_name) if not n.startswith("balance-")]
     click.echo(f"views: {', '.join(core)} + per-class balance views")
     click.echo(f"report: {index}")
+    say("\n[5/6] export clean-train (fer8, crossentropy soft labels) and train the camera model (1 minute)")
+    from curate.export import export_dataset
+    from train.fit import TrainSettings, train_model
+    from train.runs import quantize_run
+
+    export_dir = workspace.root / "exports" / dataset_name
+    export_dataset(dataset_name, export_dir, scheme_name="fer8", label_rule="crossentropy", overwrite=True, quiet=True)
+    run_dir = workspace.runs_dir / f"{dataset_name}-camera"
+    metrics = train_model(str(export_dir), str(run_dir), TrainSettings(epochs=1000, batch_size=32, patience=1000,
+                                                                       max_minutes=1.0), quiet=True)
+    click.echo(f"run {run_dir}: {metrics['epochs_run']} epochs, val accuracy {metrics['val']['float']['accuracy']:.3f} "
+               f"(drawn faces, one minute: a smoke test of the loop, not a model)")
+    say("\n[6/6] int8 quantization and camera checks")
+    tflite, camera = quantize_run(str(run_dir))
+    click.echo(f"{tflite}: {camera['size_bytes'] / 1024:.1f} KB, arena {camera['arena_bytes'] / 1024:.1f} KB, "
+               f"~{camera['estimated_latency_ms']:.0f} ms on the H7 Plus, ops ok: {not camera['unsupported_ops']}")
     click.echo(
         f"\nworkspace: {workspace.root}\n"
         f"browse:    curate app --dataset {dataset_name} --view disputed --workspace {workspace.root}\n"
@@ -323,7 +339,7 @@ def report(out, top, dataset_name, workspace):
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("out", type=click.Path(file_okay=False))
-@click.option("--view", "view_name", default=None, help="Train samples from this saved view [default: clean-train if saved].")
+@click.option("--view", "view_name", default=None, help="Train samples from this saved view; 'all' = every train sample [default: clean-train if saved].")
 @click.option("--scheme", default="fer8", show_default=True, help="Class scheme (name or .json/.yaml file).")
 @click.option("--labels", "label_rule", type=click.Choice(["crossentropy", "majority", "probability", "multi_target", "original"]),
               default="crossentropy", show_default=True, help="Train label rule (val/test always use majority).")

@@ -14,7 +14,7 @@ Train labels follow ``--labels`` (a FERPlus rule on the votes, or
 ``original`` = the FER2013 label where there is one); val and test always use
 the FERPlus majority rule (the source label where a sample has no votes), as
 FERPlus evaluates. Train samples come from the view (default ``clean-train``
-when it exists), val and test from the whole dataset. The folder is written
+when it exists; ``all`` = every sample), val and test from the whole dataset. The folder is written
 under a temporary name and renamed when complete.
 """
 
@@ -37,6 +37,7 @@ from labels.votes import MODES, ferplus_labels
 LABEL_RULES = (*MODES, "original")
 FORMATS = ("npz", "tree", "csv")
 SHARD_SIZE = 4096
+ALL_SAMPLES = "all"  # --view all: train on every sample of the train split
 SPLIT_USAGE = {"train": "Training", "val": "PublicTest", "test": "PrivateTest"}
 
 
@@ -82,6 +83,8 @@ def export_dataset(name, out_dir, *, view_name=None, scheme_name="fer8", label_r
     ds = load_dataset(name)
     if view_name is None and "clean-train" in ds.list_saved_views():
         view_name = "clean-train"
+    if view_name == ALL_SAMPLES:
+        view_name = None
     train_source = load_view(name, view_name) if view_name else ds
 
     parent = os.path.dirname(out_dir)

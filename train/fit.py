@@ -84,9 +84,13 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
     ``train_split`` / ``val_split`` override the export's splits (used by
     cross-validation, which trains on folds of the train split).
     """
+    import warnings
+
     import keras
 
     from train.augment import make_augmenter
+
+    warnings.filterwarnings("ignore", message=".*shuffle=True. was passed.*")
     from train.evaluate import classification_metrics, plot_confusion, plot_history, predict_keras
 
     settings = settings or TrainSettings()

@@ -10,6 +10,7 @@ one at 255 so that range is exactly [0, 1], and the result is checked.
 
 import contextlib
 import os
+import warnings
 
 import numpy as np
 
@@ -49,8 +50,9 @@ def quantize_int8(model, calibration, *, samples=CALIBRATION_SAMPLES, seed=0):
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
-    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):  # the exporter prints its graph
-        tflite = converter.convert()
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Statistics for quantized inputs")  # int8 input: intended
+        tflite = converter.convert()  # (the exporter prints its graph to stdout)
     scale, zero_point = input_quantization(tflite)
     if zero_point != INPUT_ZERO_POINT or not np.isclose(scale, INPUT_SCALE, rtol=1e-6):
         raise RuntimeError(f"int8 input quantization came out as scale {scale}, zero point {zero_point}; "

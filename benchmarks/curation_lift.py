@@ -1,0 +1,81 @@
+"""Does curation make the camera model better? Four trainings, one budget.
+
+The default camera model, the same wall-clock budget each, trained on
+FER2013 Training with
+  (a) the original FER2013 labels,
+  (b) FERPlus majority labels,
+  (c) FERPlus crossentropy soft labels,
+  (d) (c) restricted to the ``clean-train`` view,
+all evaluated on PublicTest with FERPlus majority labels (fer8).
+Prints a table of float and int8 accuracy and macro-F1.
+
+    .venv/bin/python benchmarks/curation_lift.py [--minutes 8]
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = ROOT.parent / "shared" / "data"
+OUT = ROOT / "benchmarks" / "out"
+CASES = [
+    ("a", "FER2013 original labels", "all", "original"),
+    ("b", "FERPlus majority", "all", "majority"),
+    ("c", "FERPlus crossentropy (soft)", "all", "crossentropy"),
+    ("d", "(c) on clean-train", "clean-train", "crossentropy"),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=8.0, help="training budget per case")
+    parser.add_argument("--model", default="camera")
+    args = parser.parse_args()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+    from curate import workspace as ws
+
+    workspace = ws.activate(OUT / "workspace")
+    from curate.build import dataset_exists, load_dataset
+    from curate.export import export_dataset
+    from curate.pipeline import BuildPlan, run_build
+    from curate.score import score_dataset
+    from train.fit import TrainSettings, train_model
+    from train.runs import quantize_run
+
+    name = "bench-scores"
+    if not dataset_exists(name):
+        plan = BuildPlan(fer2013=str(DATA / "fer2013" / "fer2013.csv.gz"), merge=("ferplus",),
+                         ferplus=str(DATA / "ferplus" / "fer2013new.csv"))
+        run_build(plan, dataset_name=name, workspace=workspace, quiet=True)
+    if not load_dataset(name).has_field("dispute_score"):
+        score_dataset(name, quiet=True)
+    rows = []
+    for key, title, view, rule in CASES:
+        export = OUT / f"lift-{key}"
+        if not (export / "manifest.json").exists():
+            export_dataset(name, export, view_name=view, scheme_name="fer8", label_rule=rule, quiet=True)
+        run = OUT / "runs" / f"{time.strftime('%Y%m%d-%H%M%S')}-lift-{key}"
+        settings = TrainSettings(model=args.model, epochs=1000, batch_size=64, soft_labels=rule != "majority",
+                                 patience=1000, max_minutes=args.minutes)
+        metrics = train_model(str(export), str(run), settings, quiet=True)
+        quantize_run(str(run))
+        metrics = json.loads((run / "metrics.json").read_text())
+        rows.append((key, title, metrics["train_samples"], metrics["epochs_run"], metrics["val"]["float"],
+                     metrics["val"]["int8"]))
+        print(f"done ({key}) {title}: float {metrics['val']['float']['accuracy']:.4f}", flush=True)
+
+    print(f"\nPublicTest (FERPlus majority, fer8, n={rows[0][4]['samples']}), model {args.model}, "
+          f"{args.minutes:g} min each on {os.cpu_count()} CPU cores")
+    print(f"{'case':<34} {'train':>6} {'epochs':>6} {'float acc':>9} {'int8 acc':>9} {'int8 F1':>8}")
+    for key, title, n, epochs, f, q in rows:
+        print(f"({key}) {title:<30} {n:>6} {epochs:>6} {f['accuracy']:>9.4f} {q['accuracy']:>9.4f} {q['macro_f1']:>8.4f}")
+
+
+if __name__ == "__main__":
+    main()
