@@ -470,6 +470,58 @@ def evaluate(run_dir, export_dir, split, workspace):
             click.echo(f"       {name:<12} P {c['precision']:.3f}  R {c['recall']:.3f}  F1 {c['f1']:.3f}  n {c['support']}")
 
 
+@cli.command(context_settings=CONTEXT)
+@click.argument("out", type=click.Path(file_okay=False), required=False)
+@click.option("--run", "run_dir", type=click.Path(file_okay=False), default=None,
+              help="A trained and quantized run [default: the shipped camera model].")
+@workspace_option
+@user_errors
+def bundle(out, run_dir, workspace):
+    """Write a camera bundle: trained.tflite, labels.txt, trained.txt, main.py, model.json.
+
+    \b
+    Example:
+      curate bundle bundles/camera --run .curate/runs/20261123-120000-camera
+    """
+    from openmv.bundle import make_bundle
+
+    out = out or str(workspace.root / "bundle")
+    info = make_bundle(out, run_dir=run_dir)
+    camera = info["camera"]
+    click.echo(f"bundle {out}: {', '.join(info['classes'])} | {camera['size_bytes'] / 1024:.1f} KB model, "
+               f"arena {camera['arena_bytes'] / 1024:.1f} KB, ~{camera['estimated_latency_ms']:.0f} ms")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("bundle_dir", type=click.Path(file_okay=False), required=False)
+@click.option("--drive", type=click.Path(file_okay=False), default=None,
+              help="The camera's USB drive [default: the mounted drive holding .openmv_disk].")
+@click.option("--force", is_flag=True, help="Flash a folder that does not look like an OpenMV drive.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@workspace_option
+@user_errors
+def flash(bundle_dir, drive, force, dry_run, workspace):
+    """Copy a bundle to the camera's drive: backup, temp names, fsync, rename, verify.
+
+    \b
+    Example:
+      curate flash .curate/bundle --drive /media/$USER/OPENMV --dry-run
+    """
+    from openmv.flash import flash_bundle, resolve_drive
+
+    bundle_dir = bundle_dir or str(workspace.root / "bundle")
+    target = resolve_drive(drive, force=force)
+    plan = flash_bundle(bundle_dir, target, backup_root=str(workspace.root / "flash-backups"), dry_run=dry_run)
+    for warning in plan.warnings:
+        click.echo(f"warning: {warning}")
+    if not plan.changed:
+        click.echo(f"{target}: already up to date ({', '.join(plan.unchanged)})")
+        return
+    verb = "would write" if dry_run else "wrote and verified"
+    click.echo(f"{target}: {verb} {', '.join(plan.changed)} ({plan.bytes_needed // 1024} KB with margin, "
+               f"{plan.free_bytes // 1024} KB free); unchanged: {', '.join(plan.unchanged) or 'none'}")
+
+
 def main():
     cli(prog_name="curate")
 

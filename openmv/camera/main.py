@@ -1,0 +1,94 @@
+# TinyVision Curate: facial-expression recognition on the OpenMV Cam H7 Plus.
+#
+# MicroPython, runs on the camera (copied to its drive by `curate bundle` /
+# `curate flash`). Finds the largest face with the Haar cascade, crops it with
+# a margin, scales it to the model input and classifies it. The firmware feeds
+# an int8 model `pixel - 128`, which is exactly what our quantization expects
+# (input scale 1/255, zero point -128), so no normalisation happens here.
+#
+# Works with the `ml` module (firmware >= 4.5.6; with and without the
+# `load_to_fb` argument, which v5 removed) and falls back to the old `tf` module.
+
+import time
+
+import image
+import sensor
+
+MODEL_FILE = "trained.tflite"
+LABELS_FILE = "labels.txt"
+MODEL_SIZE = 48  # model input (pixels, square, grayscale)
+MARGIN = 0.15  # grow the face box by this much on every side (as on the host)
+SMOOTHING = 0.5  # weight of the newest frame in the running average of scores (1 = none)
+MIN_FACE = 40  # smallest face side considered, pixels
+
+sensor.reset()
+sensor.set_pixformat(sensor.GRAYSCALE)  # the Haar cascade and the model both want gray
+sensor.set_framesize(sensor.QVGA)
+sensor.skip_frames(time=2000)
+
+cascade = image.HaarCascade("frontalface", stages=25)
+labels = [line.strip() for line in open(LABELS_FILE) if line.strip()]
+
+
+def load_classifier():
+    """Return classify(face_image) -> list of scores, for whichever ML API the firmware has."""
+    try:
+        import ml
+    except ImportError:
+        ml = None
+    if ml is not None:
+        try:
+            model = ml.Model(MODEL_FILE, load_to_fb=True)  # firmware 4.5.x
+        except TypeError:
+            model = ml.Model(MODEL_FILE)  # firmware 5: load_to_fb removed
+
+        def classify(face):
+            return list(model.predict([face])[0].flatten().tolist())
+
+        return classify
+    import tf  # firmware < 4.5.6
+
+    net = tf.load(MODEL_FILE, load_to_fb=True)
+
+    def classify_tf(face):
+        return list(net.classify(face)[0].output())
+
+    return classify_tf
+
+
+def face_roi(box, width, height):
+    """Square box around a face, grown by MARGIN, clipped to the frame: (x, y, w, h)."""
+    x, y, w, h = box
+    side = int(max(w, h) * (1 + 2 * MARGIN))
+    side = min(side, width, height)
+    cx, cy = x + w // 2, y + h // 2
+    x0 = max(0, min(width - side, cx - side // 2))
+    y0 = max(0, min(height - side, cy - side // 2))
+    return (x0, y0, side, side)
+
+
+classify = load_classifier()
+scores = None
+clock = time.clock()
+
+while True:
+    clock.tick()
+    img = sensor.snapshot()
+    faces = [f for f in img.find_features(cascade, threshold=0.75, scale_factor=1.25) if f[2] >= MIN_FACE]
+    if faces:
+        box = max(faces, key=lambda f: f[2] * f[3])
+        roi = face_roi(box, img.width(), img.height())
+        face = img.copy(roi=roi, x_size=MODEL_SIZE, y_size=MODEL_SIZE, hint=image.BILINEAR)
+        current = classify(face)
+        if scores is None or len(scores) != len(current):
+            scores = current
+        else:
+            scores = [SMOOTHING * c + (1 - SMOOTHING) * s for c, s in zip(current, scores)]
+        best = max(range(len(scores)), key=lambda i: scores[i])
+        name = labels[best] if best < len(labels) else str(best)
+        img.draw_rectangle(roi, color=255)
+        img.draw_string(roi[0], max(0, roi[1] - 12), "%s %.2f" % (name, scores[best]), color=255, scale=1)
+        print("%s %.2f  %.1f fps" % (name, scores[best], clock.fps()))
+    else:
+        scores = None
+        print("no face  %.1f fps" % clock.fps())
