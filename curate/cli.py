@@ -176,22 +176,35 @@ def demo(out, dataset_name, fresh, workspace, quiet):
     core = [f"{n} ({c})" for n, c in list_views(dataset_name) if not n.startswith("balance-")]
     click.echo(f"views: {', '.join(core)} + per-class balance views")
     click.echo(f"report: {index}")
-    say("\n[5/6] export clean-train (fer8, crossentropy soft labels) and train the camera model (1 minute)")
-    from curate.export import export_dataset
-    from train.fit import TrainSettings, train_model
-    from train.runs import quantize_run
+    say("\n[5/6] the camera drive (a folder standing in for the OpenMV USB drive)")
+    from curate.loop import LoopSettings, run_loop
+    from openmv.bundle import make_bundle
+    from openmv.flash import MARKER, flash_bundle
 
-    export_dir = workspace.root / "exports" / dataset_name
-    export_dataset(dataset_name, export_dir, scheme_name="fer8", label_rule="crossentropy", overwrite=True, quiet=True)
-    run_dir = workspace.runs_dir / f"{dataset_name}-camera"
-    metrics = train_model(str(export_dir), str(run_dir), TrainSettings(epochs=1000, batch_size=32, patience=1000,
-                                                                       max_minutes=1.0), quiet=True)
-    click.echo(f"run {run_dir}: {metrics['epochs_run']} epochs, val accuracy {metrics['val']['float']['accuracy']:.3f} "
-               f"(drawn faces, one minute: a smoke test of the loop, not a model)")
-    say("\n[6/6] int8 quantization and camera checks")
-    tflite, camera = quantize_run(str(run_dir))
-    click.echo(f"{tflite}: {camera['size_bytes'] / 1024:.1f} KB, arena {camera['arena_bytes'] / 1024:.1f} KB, "
-               f"~{camera['estimated_latency_ms']:.0f} ms on the H7 Plus, ops ok: {not camera['unsupported_ops']}")
+    drive = workspace.root / "demo-camera-drive"
+    shutil.rmtree(drive, ignore_errors=True)
+    drive.mkdir(parents=True)
+    (drive / MARKER).write_text("")
+    backups = str(workspace.root / "flash-backups")
+    try:
+        make_bundle(workspace.root / "bundle-shipped")
+        flash_bundle(str(workspace.root / "bundle-shipped"), str(drive), backup_root=backups)
+        click.echo(f"{drive}: now runs the shipped camera model")
+    except FileNotFoundError as err:
+        click.echo(f"{drive}: empty ({err})")
+    say("\n[6/6] retrain-and-flash loop: export, train (1 minute), int8, evaluate, gate, bundle, flash")
+    record = run_loop(dataset_name, LoopSettings(max_minutes=1.0, epochs=1000, batch_size=16, drive=str(drive)),
+                      workspace=workspace, quiet=True, echo=say)
+    steps, gate = record["steps"], record["gate"]
+    click.echo(f"new model: int8 val accuracy {steps['evaluate']['int8_val_accuracy']:.3f} on drawn faces "
+               f"(one minute of CPU: a smoke test of the loop, not a model); "
+               f"camera's model: {steps.get('gate_current', {}).get('int8_val_accuracy', 'none')}")
+    if gate["passed"]:
+        click.echo(f"gate passed: bundle {steps['bundle']['bytes'] / 1024:.1f} KB flashed to {drive} "
+                   f"({', '.join(steps['flash']['changed']) or 'unchanged'})")
+    else:
+        click.echo(f"gate refused (the camera keeps its model): {'; '.join(gate['reasons'])}")
+    click.echo(f"loop record: {os.path.join(steps['train']['run'], 'loop.md')} ({record['seconds']:.0f} s)")
     click.echo(
         f"\nworkspace: {workspace.root}\n"
         f"browse:    curate app --dataset {dataset_name} --view disputed --workspace {workspace.root}\n"
@@ -520,6 +533,53 @@ def flash(bundle_dir, drive, force, dry_run, workspace):
     verb = "would write" if dry_run else "wrote and verified"
     click.echo(f"{target}: {verb} {', '.join(plan.changed)} ({plan.bytes_needed // 1024} KB with margin, "
                f"{plan.free_bytes // 1024} KB free); unchanged: {', '.join(plan.unchanged) or 'none'}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--captures", type=click.Path(file_okay=False), default=None, help="New captures to ingest first.")
+@click.option("--drive", type=click.Path(file_okay=False), default=None, help="The camera's USB drive [default: found].")
+@click.option("--force", is_flag=True, help="Flash a folder that does not look like an OpenMV drive.")
+@click.option("--no-flash", is_flag=True, help="Stop after the bundle.")
+@click.option("--dry-run", is_flag=True, help="Show what flashing would change; write nothing to the drive.")
+@click.option("--scheme", default="fer8", show_default=True)
+@click.option("--labels", "label_rule", default="crossentropy", show_default=True,
+              type=click.Choice(["crossentropy", "majority", "probability", "multi_target", "original"]))
+@click.option("--model", default="camera", show_default=True,
+              type=click.Choice(["camera", "seed_cnn", "wiacek", "mikhaylevskiy"]))
+@click.option("--epochs", type=click.IntRange(1, 1000), default=60, show_default=True)
+@click.option("--max-minutes", type=float, default=0.0, show_default=True, help="Training wall-clock budget (0 = by epochs).")
+@click.option("--tolerance", type=float, default=0.01, show_default=True,
+              help="Refuse a model whose int8 val accuracy is lower than the current one's by more than this.")
+@dataset_option
+@workspace_option
+@quiet_option
+@user_errors
+def loop(captures, drive, force, no_flash, dry_run, scheme, label_rule, model, epochs, max_minutes, tolerance,
+         dataset_name, workspace, quiet):
+    """Retrain and flash: ingest → rescore → export → train → int8 → evaluate → gate → bundle → flash.
+
+    \b
+    Example:
+      curate loop --captures /media/$USER/SD/captures --drive /media/$USER/OPENMV --max-minutes 30
+    """
+    from curate.loop import LoopSettings, run_loop
+
+    settings = LoopSettings(captures=captures, scheme=scheme, label_rule=label_rule, model=model, epochs=epochs,
+                            max_minutes=max_minutes, tolerance=tolerance, flash=not no_flash, drive=drive,
+                            force_drive=force, dry_run=dry_run)
+    record = run_loop(dataset_name, settings, workspace=workspace, quiet=quiet,
+                      echo=(lambda *a: None) if quiet else click.echo)
+    gate = record["gate"]
+    run_dir = record["steps"]["train"]["run"]
+    click.echo(f"int8 val accuracy {record['steps']['evaluate']['int8_val_accuracy']:.4f}; gate "
+               f"{'passed' if gate['passed'] else 'refused: ' + '; '.join(gate['reasons'])}; "
+               f"record {os.path.join(run_dir, 'loop.md')} ({record['seconds']:.0f} s)")
+    if "flash" in record["steps"]:
+        flashed = record["steps"]["flash"]
+        click.echo(f"{'would flash' if flashed['dry_run'] else 'flashed'} {flashed['drive']}: "
+                   f"{', '.join(flashed['changed']) or 'already up to date'}")
+    if not gate["passed"]:
+        raise click.ClickException("the new model was not bundled or flashed")
 
 
 def main():

@@ -1,0 +1,163 @@
+"""``curate loop``: new captures in, a better model on the camera out.
+
+Steps: ingest captures (``curate build --captures``) → rescore → export →
+train → quantize → evaluate → **gate** → bundle → flash. The gate refuses
+to bundle or flash when the new int8 model
+
+- fails the camera checks (ops, size, arena, latency), or
+- is less accurate than the current model on the *same* val split by more
+  than ``tolerance`` (the current model is the drive's, else the shipped one;
+  both are run by LiteRT on the new export's val split).
+
+Every run writes ``loop.json`` and ``loop.md`` (with the confusion matrix)
+into its run directory, linking the model to its export hash and label
+snapshot. (Pulling annotations from Label Studio joins the loop when the
+Label Studio issue lands.)
+"""
+
+import dataclasses
+import json
+import os
+import time
+
+import numpy as np
+
+
+@dataclasses.dataclass
+class LoopSettings:
+    captures: str = None
+    scheme: str = "fer8"
+    label_rule: str = "crossentropy"
+    model: str = "camera"
+    epochs: int = 60
+    max_minutes: float = 0.0
+    tolerance: float = 0.01
+    learning_rate: float = 2e-3
+    batch_size: int = 128
+    flash: bool = True
+    drive: str = None
+    force_drive: bool = False
+    dry_run: bool = False
+
+
+def current_model(drive):
+    """(tflite bytes, classes, where) of the model on the drive, else the shipped one; None if neither."""
+    from openmv.bundle import SHIPPED_MODEL
+
+    for folder, where in ((drive, "camera drive"), (SHIPPED_MODEL, "shipped model")):
+        if folder and os.path.isfile(os.path.join(folder, "trained.tflite")) and \
+                os.path.isfile(os.path.join(folder, "labels.txt")):
+            with open(os.path.join(folder, "trained.tflite"), "rb") as f:
+                model = f.read()
+            with open(os.path.join(folder, "labels.txt")) as f:
+                classes = [line.strip() for line in f if line.strip()]
+            return model, classes, where
+    return None
+
+
+def gate(new_accuracy, current_accuracy, tolerance):
+    """True when the new model may replace the current one."""
+    return current_accuracy is None or new_accuracy >= current_accuracy - tolerance
+
+
+def run_loop(name, settings, *, workspace, quiet=False, echo=print):
+    """Run the loop once; return the loop record dict (also written to the run dir)."""
+    from curate.export import export_dataset
+    from curate.pipeline import BuildPlan, run_build
+    from curate.score import score_dataset
+    from openmv.bundle import make_bundle
+    from openmv.flash import flash_bundle, resolve_drive
+    from train.camera_check import check_camera
+    from train.data import load_export
+    from train.evaluate import classification_metrics, plot_confusion, predict_tflite
+    from train.fit import TrainSettings, train_model
+    from train.runs import TFLITE_NAME, quantize_run
+
+    start = time.perf_counter()
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    run_dir = str(workspace.runs_dir / f"{stamp}-loop")
+    record = {"dataset": name, "started": stamp, "settings": dataclasses.asdict(settings), "steps": {}}
+    drive = resolve_drive(settings.drive, force=settings.force_drive) if settings.flash else None  # fail early
+
+    if settings.captures:
+        echo(f"[loop] ingest captures {settings.captures}")
+        (report,) = run_build(BuildPlan(captures=settings.captures), dataset_name=name, workspace=workspace,
+                              quiet=quiet, echo=lambda *a: None)
+        record["steps"]["ingest"] = {"added": report.added, "updated": report.updated}
+    echo("[loop] rescore")
+    record["steps"]["score"] = score_dataset(name, quiet=quiet)
+    export_dir = str(workspace.root / "exports" / f"{stamp}-loop")
+    manifest = export_dataset(name, export_dir, scheme_name=settings.scheme, label_rule=settings.label_rule, quiet=quiet)
+    record["steps"]["export"] = {"path": export_dir, "content_hash": manifest["content_hash"],
+                                 "counts": manifest["counts"], "view": manifest["view"]}
+    echo(f"[loop] train {settings.model} on {manifest['counts']['train']['samples']} samples")
+    train_settings = TrainSettings(model=settings.model, epochs=settings.epochs, max_minutes=settings.max_minutes,
+                                   learning_rate=settings.learning_rate, batch_size=settings.batch_size,
+                                   patience=max(15, settings.epochs))
+    metrics = train_model(export_dir, run_dir, train_settings, quiet=True)
+    record["steps"]["train"] = {"run": run_dir, "epochs": metrics["epochs_run"], "seconds": metrics["train_seconds"]}
+    echo("[loop] quantize and check the camera")
+    tflite_path, camera = quantize_run(run_dir)
+    with open(tflite_path, "rb") as f:
+        tflite = f.read()
+    val = load_export(export_dir).split("val")
+    new = classification_metrics(val.hard, predict_tflite(tflite, val.x), manifest["classes"])
+    record["steps"]["evaluate"] = {"int8_val_accuracy": new["accuracy"], "int8_val_macro_f1": new["macro_f1"],
+                                   "samples": new["samples"]}
+    plot_confusion(new["confusion"], manifest["classes"], os.path.join(run_dir, "loop_confusion.png"),
+                   f"new model int8, val accuracy {new['accuracy']:.3f}")
+
+    reasons = []
+    try:
+        check_camera(tflite)
+    except ValueError as err:
+        reasons.append(f"camera check: {err}")
+    current = current_model(drive)
+    current_accuracy = None
+    if current is not None:
+        model, classes, where = current
+        if classes == manifest["classes"]:
+            current_accuracy = classification_metrics(val.hard, predict_tflite(model, val.x), classes)["accuracy"]
+            record["steps"]["gate_current"] = {"from": where, "int8_val_accuracy": current_accuracy}
+        else:
+            record["steps"]["gate_current"] = {"from": where, "note": f"classes {classes} differ; not comparable"}
+    if not gate(new["accuracy"], current_accuracy, settings.tolerance):
+        reasons.append(f"new int8 val accuracy {new['accuracy']:.4f} < current {current_accuracy:.4f} "
+                       f"- tolerance {settings.tolerance}")
+    record["gate"] = {"passed": not reasons, "reasons": reasons, "tolerance": settings.tolerance}
+
+    if not reasons:
+        bundle_dir = os.path.join(run_dir, "bundle")
+        make_bundle(bundle_dir, run_dir=run_dir)
+        record["steps"]["bundle"] = {"path": bundle_dir,
+                                     "bytes": sum(os.path.getsize(os.path.join(bundle_dir, f)) for f in os.listdir(bundle_dir))}
+        if drive:
+            plan = flash_bundle(bundle_dir, drive, backup_root=str(workspace.root / "flash-backups"),
+                                dry_run=settings.dry_run)
+            record["steps"]["flash"] = {"drive": drive, "changed": plan.changed, "dry_run": settings.dry_run,
+                                        "warnings": plan.warnings}
+    record["seconds"] = round(time.perf_counter() - start, 1)
+    record["model"] = {"tflite": tflite_path, "size_bytes": camera["size_bytes"],
+                       "label_snapshot": manifest["content_hash"]}
+    _write_record(run_dir, record, TFLITE_NAME)
+    return record
+
+
+def _write_record(run_dir, record, tflite_name):
+    with open(os.path.join(run_dir, "loop.json"), "w") as f:
+        json.dump(record, f, indent=2, default=lambda o: o.item() if isinstance(o, np.generic) else str(o))
+    gate = record["gate"]
+    lines = [
+        f"# Loop {record['started']} — dataset `{record['dataset']}`",
+        "",
+        f"- export: `{record['steps']['export']['path']}` (content hash `{record['steps']['export']['content_hash'][:16]}`)",
+        f"- model: `{tflite_name}`, {record['model']['size_bytes'] / 1024:.1f} KB, "
+        f"int8 val accuracy {record['steps']['evaluate']['int8_val_accuracy']:.4f}",
+        f"- gate: {'passed' if gate['passed'] else 'REFUSED: ' + '; '.join(gate['reasons'])}",
+        f"- flashed: {record['steps'].get('flash', {}).get('changed', 'no')}",
+        f"- wall time: {record['seconds']} s",
+        "",
+        "![confusion matrix](loop_confusion.png)",
+    ]
+    with open(os.path.join(run_dir, "loop.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")

@@ -1,0 +1,61 @@
+import json
+import os
+
+import pytest
+
+pytest.importorskip("tensorflow", reason="the train extra is not installed (pip install -e .[train])")
+
+from click.testing import CliRunner  # noqa: E402
+
+from curate.cli import cli  # noqa: E402
+from curate.demo import write_demo_sources  # noqa: E402
+from curate.loop import LoopSettings, gate, run_loop  # noqa: E402
+from curate.pipeline import BuildPlan, run_build  # noqa: E402
+
+
+def test_gate_rule():
+    assert gate(0.80, None, 0.01)  # nothing to compare with
+    assert gate(0.795, 0.80, 0.01)  # within tolerance
+    assert not gate(0.78, 0.80, 0.01)  # worse beyond tolerance
+
+
+@pytest.fixture
+def setup(tmp_path, workspace, dataset_name, monkeypatch):
+    import openmv.bundle
+
+    monkeypatch.setattr(openmv.bundle, "SHIPPED_MODEL", str(tmp_path / "no-shipped-model"))
+    sources = write_demo_sources(str(tmp_path / "demo"), seed=4)
+    run_build(BuildPlan(merge=("ferplus",), fer2013=sources["fer2013"], ferplus=sources["ferplus"]),
+              dataset_name=dataset_name, workspace=workspace, quiet=True)
+    drive = tmp_path / "OPENMV"
+    drive.mkdir()
+    (drive / ".openmv_disk").write_text("")
+    return dataset_name, drive, sources
+
+
+def test_loop_flashes_then_gate_refuses_a_worse_model(setup, workspace, tmp_path):
+    name, drive, sources = setup
+    record = run_loop(name, LoopSettings(captures=sources["captures"], epochs=3, drive=str(drive)),
+                      workspace=workspace, quiet=True, echo=lambda *a: None)
+    assert record["gate"]["passed"] and record["steps"]["ingest"]["added"] == 30
+    assert sorted(record["steps"]["flash"]["changed"]) == sorted(
+        ["trained.tflite", "labels.txt", "trained.txt", "main.py", "model.json"])
+    run_dir = record["steps"]["train"]["run"]
+    saved = json.load(open(os.path.join(run_dir, "loop.json")))
+    assert saved["model"]["label_snapshot"] == record["steps"]["export"]["content_hash"]
+    assert "confusion" in open(os.path.join(run_dir, "loop.md")).read()
+    on_drive = (drive / "trained.tflite").read_bytes()
+
+    # a model that must beat the camera's by 100 points is, by that standard, worse: refused
+    result = CliRunner().invoke(cli, ["loop", "--dataset", name, "--workspace", str(workspace.root), "--drive",
+                                      str(drive), "--epochs", "1", "--tolerance", "-1", "-q"])
+    assert result.exit_code == 1
+    assert "gate refused: new int8 val accuracy" in result.output
+    assert "Error: the new model was not bundled or flashed" in result.output
+    assert (drive / "trained.tflite").read_bytes() == on_drive
+
+
+def test_loop_refuses_a_non_openmv_drive_before_training(setup, workspace, tmp_path):
+    name, _, _ = setup
+    with pytest.raises(ValueError, match="does not look like an OpenMV drive"):
+        run_loop(name, LoopSettings(drive=str(tmp_path)), workspace=workspace, quiet=True, echo=lambda *a: None)
