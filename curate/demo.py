@@ -207,3 +207,76 @@ def write_demo_sources(out_dir, seed=0):
         "ckplus": write_ckplus(out_dir, rng),
         "captures": write_captures(out_dir, rng),
     }
+
+
+def run_demo(workspace, dataset_name, *, out=None, fresh=True, quiet=False, echo=print):
+    """``curate demo``: sources → build → score → label quality → report → camera loop.
+
+    ``echo`` prints results; step headers are silenced by ``quiet``.
+    """
+    import shutil
+
+    from curate.build import dataset_exists, load_dataset
+    from curate.pipeline import BuildPlan, run_build
+    from curate.quality import run_label_quality
+    from curate.report import write_report
+    from curate.score import score_dataset
+    from curate.status import class_counts, format_counts
+    from curate.views import list_views
+
+    out = os.path.abspath(out or workspace.root / "demo-sources")
+    if fresh:
+        if dataset_exists(dataset_name):
+            load_dataset(dataset_name).delete()
+        shutil.rmtree(workspace.media_dir(dataset_name), ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+    sources = write_demo_sources(out)
+    say = (lambda *a: None) if quiet else echo
+    say(f"[1/6] wrote demo sources (procedurally drawn faces) to {out}")
+    plan = BuildPlan(merge=("ferplus",), **sources)
+    reports = run_build(plan, dataset_name=dataset_name, workspace=workspace, quiet=quiet, echo=say)
+    for report_line in reports:
+        echo(report_line.line())
+    table = class_counts(dataset_name)
+    echo(f"\ndataset {dataset_name!r}: {int(table['total'].sum())} samples")
+    echo(format_counts(table))
+    say("\n[2/6] scoring: votes, duplicates, leakage, blanks")
+    summary = score_dataset(dataset_name, quiet=quiet)
+    echo(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in summary.items() if k != "seconds"))
+    say("\n[3/6] label quality: cross-validated baseline + cleanlab (no trained model yet)")
+    quality = run_label_quality(dataset_name, baseline=True, folds=3, quiet=quiet)
+    echo(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in quality.items()))
+    say("\n[4/6] report and views")
+    index = write_report(dataset_name, workspace.root / "reports" / dataset_name)
+    core = [f"{n} ({c})" for n, c in list_views(dataset_name) if not n.startswith("balance-")]
+    echo(f"views: {', '.join(core)} + per-class balance views")
+    echo(f"report: {index}")
+    say("\n[5/6] the camera drive (a folder standing in for the OpenMV USB drive)")
+    from curate.loop import LoopSettings, run_loop
+    from openmv.bundle import make_bundle
+    from openmv.flash import MARKER, flash_bundle
+
+    drive = workspace.root / "demo-camera-drive"
+    shutil.rmtree(drive, ignore_errors=True)
+    drive.mkdir(parents=True)
+    (drive / MARKER).write_text("")
+    backups = str(workspace.root / "flash-backups")
+    try:
+        make_bundle(workspace.root / "bundle-shipped")
+        flash_bundle(str(workspace.root / "bundle-shipped"), str(drive), backup_root=backups)
+        echo(f"{drive}: now runs the shipped camera model")
+    except FileNotFoundError as err:
+        echo(f"{drive}: empty ({err})")
+    say("\n[6/6] retrain-and-flash loop: export, train (1 minute), int8, evaluate, gate, bundle, flash")
+    record = run_loop(dataset_name, LoopSettings(max_minutes=1.0, epochs=1000, batch_size=16, drive=str(drive)),
+                      workspace=workspace, quiet=True, echo=say)
+    steps, gate = record["steps"], record["gate"]
+    echo(f"new model: int8 val accuracy {steps['evaluate']['int8_val_accuracy']:.3f} on drawn faces "
+               f"(one minute of CPU: a smoke test of the loop, not a model); "
+               f"camera's model: {steps.get('gate_current', {}).get('int8_val_accuracy', 'none')}")
+    if gate["passed"]:
+        echo(f"gate passed: bundle {steps['bundle']['bytes'] / 1024:.1f} KB flashed to {drive} "
+                   f"({', '.join(steps['flash']['changed']) or 'unchanged'})")
+    else:
+        echo(f"gate refused (the camera keeps its model): {'; '.join(gate['reasons'])}")
+    echo(f"loop record: {os.path.join(steps['train']['run'], 'loop.md')} ({record['seconds']:.0f} s)")
