@@ -22,8 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DATA = ROOT.parent / "shared" / "data"
-OUT = ROOT / "benchmarks" / "out"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _realdata import DATASET, OUT, scored_real_dataset  # noqa: E402
 CASES = [
     ("a", "FER2013 original labels", "all", "original"),
     ("b", "FERPlus majority", "all", "majority"),
@@ -39,23 +39,12 @@ def main():
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-    from curate import workspace as ws
-
-    workspace = ws.activate(OUT / "workspace")
-    from curate.build import dataset_exists, load_dataset
+    scored_real_dataset()
     from curate.export import export_dataset
-    from curate.pipeline import BuildPlan, run_build
-    from curate.score import score_dataset
     from train.fit import TrainSettings, train_model
     from train.runs import quantize_run
 
-    name = "bench-scores"
-    if not dataset_exists(name):
-        plan = BuildPlan(fer2013=str(DATA / "fer2013" / "fer2013.csv.gz"), merge=("ferplus",),
-                         ferplus=str(DATA / "ferplus" / "fer2013new.csv"))
-        run_build(plan, dataset_name=name, workspace=workspace, quiet=True)
-    if not load_dataset(name).has_field("dispute_score"):
-        score_dataset(name, quiet=True)
+    name = DATASET
     rows = []
     for key, title, view, rule in CASES:
         export = OUT / f"lift-{key}"

@@ -22,14 +22,13 @@ import datetime
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 
 import numpy as np
 from tqdm import tqdm
 
 from curate import __version__
 from curate.build import load_dataset
+from curate.media import atomic_folder
 from labels.schemes import get_scheme
 from labels.taxonomy import CLASS_INDEX, NUM_CLASSES
 from labels.votes import MODES, ferplus_labels
@@ -87,10 +86,7 @@ def export_dataset(name, out_dir, *, view_name=None, scheme_name="fer8", label_r
         view_name = None
     train_source = load_view(name, view_name) if view_name else ds
 
-    parent = os.path.dirname(out_dir)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=".export-", dir=parent)
-    try:
+    with atomic_folder(out_dir) as tmp:
         counts, shards, rng = {}, {}, np.random.default_rng(seed)
         for split in ("train", "val", "test"):
             source = train_source if split == "train" else ds
@@ -132,12 +128,6 @@ def export_dataset(name, out_dir, *, view_name=None, scheme_name="fer8", label_r
                     os.remove(os.path.join(tmp, f))
         with open(os.path.join(tmp, "manifest.json"), "w") as f:
             json.dump(manifest, f, indent=2)
-        if os.path.exists(out_dir):
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return manifest
 
 

@@ -5,7 +5,10 @@ path and renamed into place, so an interrupted build never leaves a
 truncated image behind that a re-run would trust.
 """
 
+import contextlib
 import os
+import shutil
+import tempfile
 
 import cv2
 
@@ -88,3 +91,24 @@ class PngWriter:
             self._pool.close()
             self._pool.join()
             self._pool = None
+
+
+@contextlib.contextmanager
+def atomic_folder(out_dir):
+    """Yield a temporary folder beside ``out_dir``; on success it replaces ``out_dir``.
+
+    On any error the temporary folder is removed and ``out_dir`` is left as it
+    was, so a reader never sees a half-written export, report or bundle.
+    """
+    out_dir = os.path.abspath(out_dir)
+    parent = os.path.dirname(out_dir)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}-", dir=parent)
+    try:
+        yield tmp
+        if os.path.exists(out_dir):
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -12,12 +12,11 @@ place at the end, so an interrupted report never leaves a half page.
 
 import html
 import os
-import shutil
-import tempfile
 
 import numpy as np
 
 from curate.build import load_dataset
+from curate.media import atomic_folder
 from curate.status import class_counts, format_counts
 from labels.schemes import BUILTIN
 from labels.taxonomy import CLASSES
@@ -128,22 +127,11 @@ def write_report(name, out_dir, *, top=32):
     from curate.views import balance_table, scheme_counts
 
     ds = load_dataset(name)
-    out_dir = os.path.abspath(out_dir)
-    parent = os.path.dirname(out_dir)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=".report-", dir=parent)
-    try:
+    with atomic_folder(out_dir) as tmp:
         sections = _sections(ds, name, tmp, top, balance_table, scheme_counts)
-        page = _page(name, sections)
         with open(os.path.join(tmp, "index.html"), "w", encoding="utf-8") as f:
-            f.write(page)
-        if os.path.exists(out_dir):
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return os.path.join(out_dir, "index.html")
+            f.write(_page(name, sections))
+    return os.path.join(os.path.abspath(out_dir), "index.html")
 
 
 def _sections(ds, name, tmp, top, balance_table, scheme_counts):

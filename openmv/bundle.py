@@ -18,7 +18,8 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
+
+from curate.media import atomic_folder
 
 PACKAGE = os.path.dirname(os.path.abspath(__file__))
 SHIPPED_MODEL = os.path.join(PACKAGE, "model")
@@ -57,13 +58,9 @@ def make_bundle(out_dir, *, run_dir=None, overwrite=True):
     tflite = read_tflite(tflite_path)
     camera = check_camera(tflite)  # refuses a model the camera cannot run
     classes = list(metrics["classes"])
-    out_dir = os.path.abspath(out_dir)
     if os.path.exists(out_dir) and not overwrite:
         raise ValueError(f"{out_dir} exists")
-    parent = os.path.dirname(out_dir)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=".bundle-", dir=parent)
-    try:
+    with atomic_folder(out_dir) as tmp:
         shutil.copyfile(tflite_path, os.path.join(tmp, "trained.tflite"))
         for name in ("labels.txt", "trained.txt"):
             with open(os.path.join(tmp, name), "w") as f:
@@ -89,10 +86,4 @@ def make_bundle(out_dir, *, run_dir=None, overwrite=True):
         }
         with open(os.path.join(tmp, "model.json"), "w") as f:
             json.dump(info, f, indent=2)
-        if os.path.exists(out_dir):
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return info

@@ -69,7 +69,7 @@ def test_export_errors(built, tmp_path):
     with pytest.raises(ValueError, match="unknown view 'nope'"):
         export_dataset(built, tmp_path / "y", view_name="nope")
     assert not os.path.exists(tmp_path / "y")
-    assert not [p for p in os.listdir(tmp_path) if p.startswith(".export-")]  # no half-written folder
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".")]  # no half-written temporary folder
 
 
 def test_cli_train_errors(built, tmp_path, workspace):
