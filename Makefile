@@ -1,17 +1,28 @@
 # Two entry points for a fresh machine (see README.md):
 #   make demo   set up .venv, write small sample sources, run the pipeline end to end
-#   make test   set up .venv with the test tools, run the test suite
+#   make test   set up .venv with the test tools and .venv-studio (Label Studio), run the test suite
 PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
+# Label Studio's server has its own venv: its Django stack pins clash with FiftyOne's.
+STUDIO_VENV  ?= .venv-studio
+STUDIO_STAMP  = $(STUDIO_VENV)/.installed
 
 export FIFTYONE_DO_NOT_TRACK = true
 export FIFTYONE_DATABASE_VALIDATION = false
 
-.PHONY: setup demo test browser bench clean
+.PHONY: setup studio demo test browser bench clean
 
 setup: $(STAMP)
+
+studio: $(STUDIO_STAMP)
+
+$(STUDIO_STAMP): constraints-studio.txt
+	test -x $(STUDIO_VENV)/bin/python || $(PYTHON) -m venv $(STUDIO_VENV)
+	$(STUDIO_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(STUDIO_VENV)/bin/python -m pip install --quiet -c constraints-studio.txt label-studio==1.23.2
+	touch $(STUDIO_STAMP)
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +33,7 @@ $(STAMP): setup.cfg pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(VENV)/bin/curate demo
 
-test: $(STAMP) browser
+test: $(STAMP) $(STUDIO_STAMP) browser
 	$(PY) -m pytest
 
 # Debian's Chromium for the FiftyOne App browser test (skipped, with a reason, without it).
@@ -37,4 +48,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/scores.py
 
 clean:
-	rm -rf $(VENV) .curate .pytest_cache
+	rm -rf $(VENV) $(STUDIO_VENV) .curate .pytest_cache

@@ -19,7 +19,9 @@ Sample fields (see :data:`FIELD_TYPES`): ``sample_key``, ``source``,
 ``source_id``, ``split``, ``subject``, ``raw_label``, ``raw_split``,
 ``fer2013_label``, ``votes`` (10 ints, FERPlus order), ``soft_label``
 (8 floats, canonical order), ``ground_truth`` (Classification), plus the
-split as a tag.
+split as a tag. Samples reviewed in Label Studio keep their annotators' votes
+merged into ``votes``/``soft_label``/``ground_truth`` across rebuilds (see
+:mod:`curate.annotations`).
 """
 
 import dataclasses
@@ -29,6 +31,7 @@ import time
 import numpy as np
 from tqdm import tqdm
 
+from curate.annotations import SOURCE_FIELDS, VOTE_FIELDS, dataset_weight, merged_fields
 from curate.fastdb import insert_samples
 from curate.media import PngWriter
 from datasets.records import SourceError
@@ -40,6 +43,7 @@ COMPARED = (
     "filepath", "source", "source_id", "split", "subject", "raw_label",
     "raw_split", "fer2013_label", "votes", "soft_label", "ground_truth",
 )
+REVIEW_FIELDS = ("annotator_votes", *SOURCE_FIELDS)  # see curate.annotations
 
 
 def field_types():
@@ -217,7 +221,7 @@ class DatasetBuilder:
         self.png_writer.wait()
         self.png_writer.close()
 
-        for field in COMPARED:
+        for field in (*COMPARED, *SOURCE_FIELDS):
             values = {key: change[field] for key, change in self.updates.items() if field in change}
             if not values:
                 continue
@@ -252,11 +256,12 @@ class DatasetBuilder:
         view = self.dataset.match(F("source") == source)
         if not len(view):
             return {}
-        fields = [f if f != "ground_truth" else "ground_truth.label" for f in COMPARED]
+        names = [*COMPARED, *(REVIEW_FIELDS if self.dataset.has_field("annotator_votes") else ())]
+        fields = [f if f != "ground_truth" else "ground_truth.label" for f in names]
         columns = view.values(["sample_key", *fields])
         keys = columns[0]
         return {
-            key: dict(zip(COMPARED, values))
+            key: dict(zip(names, values))
             for key, *values in zip(keys, *columns[1:])
         }
 
@@ -275,6 +280,10 @@ class DatasetBuilder:
             if old is None:
                 new_samples.append(make_sample(record, fields))
                 continue
+            if old.get("annotator_votes"):  # reviewed in Label Studio: keep the annotators' votes merged in
+                merged = merged_fields([fields["votes"]], [fields["ground_truth"]], [old["annotator_votes"]],
+                                       weight=dataset_weight(self.dataset))
+                fields.update({k: merged[k][0] for k in (*VOTE_FIELDS, *SOURCE_FIELDS)})
             changed = {k: v for k, v in fields.items() if old.get(k) != v}
             if changed:
                 self.updates[record.key] = changed

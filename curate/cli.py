@@ -4,58 +4,16 @@ Library code raises ValueError / FileNotFoundError / RuntimeError with a
 hint; :func:`main` turns them into one clean ``Error: ...`` line.
 """
 
-import functools
 import json
 import os
 import time
 
 import click
 
-from curate import __version__, workspace as ws
+from curate import __version__
+from curate.cli_options import CONTEXT, dataset_option, quiet_option, user_errors, workspace_option
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-USER_ERRORS = (ValueError, FileNotFoundError, RuntimeError)
-
-
-def workspace_option(func):
-    @click.option(
-        "--workspace", type=click.Path(file_okay=False), envvar=ws.WORKSPACE_ENV, default=None,
-        help=f"Workspace directory for the database, media and runs [default: {ws.DEFAULT_WORKSPACE}; env {ws.WORKSPACE_ENV}].",
-    )
-    @functools.wraps(func)
-    def wrapper(*args, workspace, **kwargs):
-        try:
-            active = ws.activate(workspace)
-        except RuntimeError as err:
-            raise click.ClickException(str(err))
-        return func(*args, workspace=active, **kwargs)
-
-    return wrapper
-
-
-def dataset_option(func):
-    return click.option(
-        "--dataset", "dataset_name", default=ws.DEFAULT_DATASET, show_default=True,
-        envvar="CURATE_DATASET", help="FiftyOne dataset name.",
-    )(func)
-
-
-def quiet_option(func):
-    return click.option("-q", "--quiet", is_flag=True, help="No progress bars or chatter.")(func)
-
-
-def user_errors(func):
-    """Turn library errors into one-line click errors."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except USER_ERRORS as err:
-            raise click.ClickException(str(err)) from err
-
-    return wrapper
 
 
 @click.group(context_settings=CONTEXT)
@@ -517,6 +475,11 @@ def loop(captures, drive, force, no_flash, dry_run, scheme, label_rule, model, e
                    f"{', '.join(flashed['changed']) or 'already up to date'}")
     if not gate["passed"]:
         raise click.ClickException("the new model was not bundled or flashed")
+
+
+from curate.cli_labels import labels_group  # noqa: E402  (defined with this module's option helpers)
+
+cli.add_command(labels_group)
 
 
 def main():

@@ -35,7 +35,7 @@ def insert_samples(dataset, samples):
     return [str(i) for i in result.inserted_ids]
 
 
-def write_fields(dataset, ids, columns):
+def write_fields(dataset, ids, columns, types=None):
     """Set several scalar fields on many samples in one bulk update.
 
     Parameters
@@ -43,8 +43,11 @@ def write_fields(dataset, ids, columns):
     dataset : fo.Dataset
     ids : list of N sample id strings
     columns : dict field name → list of N values (bool, int, float, str or None)
+    types : optional dict field name → Python type (bool, int, float, str)
 
-    Fields are declared (typed from their first non-None value) if new.
+    Fields are declared if new: typed by ``types``, else from their first
+    non-None value (float when all are None). A declared field of another
+    scalar type is re-declared (its values are rewritten here anyway).
     """
     import fiftyone as fo
     from bson import ObjectId
@@ -54,8 +57,12 @@ def write_fields(dataset, ids, columns):
     for name, values in columns.items():
         if len(values) != len(ids):
             raise ValueError(f"field {name!r} has {len(values)} values for {len(ids)} samples")
-        if not dataset.has_field(name):
-            kind = next((type(x) for x in values if x is not None), float)
+        kind = (types or {}).get(name) or next((type(x) for x in values if x is not None), float)
+        field = dataset.get_field(name) if dataset.has_field(name) else None
+        if field is not None and (types or {}).get(name) and type(field).__name__ != _TYPES[kind]:
+            dataset.delete_sample_field(name)
+            field = None
+        if field is None:
             dataset.add_sample_field(name, getattr(fo, _TYPES[kind]))
     collection = getattr(dataset, "_sample_collection", None)
     if collection is None:

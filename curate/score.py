@@ -31,6 +31,8 @@ from labels import duplicates, scores
 from labels.taxonomy import CLASS_INDEX
 
 SCORE_TAGS = ("disputed", "leak", "dup", "not-face", "blank")
+#: field types that cannot be guessed when every value is None
+FIELD_TYPES = {"conflict_pair": str, "exact_group": int, "dup_group": int, "fer2013_conflict": bool}
 PHASH_BATCH = 2048
 
 
@@ -68,7 +70,7 @@ def image_scores(paths, quiet=False):
     return np.array(pixel), np.concatenate(phash), np.array(contrast)
 
 
-def dispute_scores(agreement, conflict, dup_conflict, label_quality=None, label_issue=None):
+def dispute_scores(agreement, conflict, dup_conflict, label_quality=None, label_issue=None, reviewed=None):
     """Rank for the annotators' queue, in [0, 1]; arrays (N,), NaN = not applicable.
 
     The maximum of: crowd doubt ``1 − agreement`` (+0.2 when the FER2013 label
@@ -79,11 +81,15 @@ def dispute_scores(agreement, conflict, dup_conflict, label_quality=None, label_
     strongly contested votes: a model's doubt is weaker evidence than the
     crowd's, and a weak model doubts every rare class). With the default
     threshold 0.6, a sample is disputed when the top vote holds ≤ 40 % of the
-    votes, or ≤ 60 % against FER2013, or it is a label issue.
+    votes, or ≤ 60 % against FER2013, or it is a label issue. ``reviewed``
+    (N,) bool marks samples people labelled in Label Studio: their votes are
+    already in ``agreement``, so a model's label-issue doubt no longer counts.
     """
     doubt = np.nan_to_num(1.0 - agreement, nan=0.0)
     parts = [np.where(conflict, doubt + 0.2, doubt), np.where(dup_conflict, 0.6, 0.0)]
     if label_quality is not None:
+        if reviewed is not None:
+            label_issue = np.asarray(label_issue, dtype=bool) & ~np.asarray(reviewed, dtype=bool)
         parts.append(np.where(label_issue, 0.6 + 0.2 * (1.0 - np.nan_to_num(label_quality, nan=1.0)), 0.0))
     return np.clip(np.max(parts, axis=0), 0.0, 1.0)
 
@@ -102,33 +108,7 @@ def score_dataset(name, settings=None, quiet=False):
     splits = np.array(splits, dtype=object)
     labels = np.array(labels, dtype=object)
 
-    fields = {k: [None] * n for k in ("vote_entropy", "agreement", "vote_margin", "unusable_share", "nf_share",
-                                      "fer2013_conflict", "conflict_pair")}
-    voted = np.array([v is not None for v in votes])
-    agreement = np.full(n, np.nan)
-    conflict = np.zeros(n, dtype=bool)
-    nf = np.zeros(n)
-    if voted.any():
-        v = np.array([votes[i] for i in np.flatnonzero(voted)])
-        cols = {
-            "vote_entropy": scores.vote_entropy(v), "agreement": scores.agreement(v),
-            "vote_margin": scores.margin(v), "unusable_share": scores.unusable_share(v),
-            "nf_share": scores.not_face_share(v),
-        }
-        for key, values in cols.items():
-            for i, value in zip(np.flatnonzero(voted), values):
-                fields[key][i] = None if np.isnan(value) else float(value)
-        agreement[voted] = cols["agreement"]
-        nf[voted] = np.nan_to_num(cols["nf_share"])
-        has_fer = np.array([fer_labels[i] is not None for i in np.flatnonzero(voted)])
-        rows = np.flatnonzero(voted)[has_fer]
-        fer_idx = np.array([CLASS_INDEX[fer_labels[i]] for i in rows], dtype=np.int64)
-        hit = scores.label_conflict(v[has_fer], fer_idx)
-        conflict[rows] = hit
-        for i, h in zip(rows, hit):
-            fields["fer2013_conflict"][i] = bool(h)
-            if h:
-                fields["conflict_pair"][i] = f"{fer_labels[i]}→{labels[i]}"
+    fields, agreement, conflict, nf = vote_fields(votes, fer_labels, labels)
 
     pixel, phash, contrast = image_scores(paths, quiet=quiet)
     exact = duplicates.exact_groups(pixel)
@@ -143,7 +123,7 @@ def score_dataset(name, settings=None, quiet=False):
         leak=leak.tolist(),
         dup_conflict=dup_conflict.tolist(),
     )
-    write_fields(ds, ids, fields)
+    write_fields(ds, ids, fields, types=FIELD_TYPES)
 
     tags = {
         "leak": leak,
@@ -182,6 +162,67 @@ def score_dataset(name, settings=None, quiet=False):
     return summary
 
 
+def vote_fields(votes, fer_labels, labels):
+    """Scores from votes and the FER2013-vs-crowd conflict, for N samples.
+
+    ``votes``: list of N (10 ints or None); ``fer_labels`` / ``labels``: lists
+    of N class names or None. Returns (field dict of N-lists, agreement (N,)
+    NaN where unvoted, conflict (N,) bool, NF share (N,) 0 where unvoted).
+    """
+    n = len(votes)
+    fields = {k: [None] * n for k in ("vote_entropy", "agreement", "vote_margin", "unusable_share", "nf_share",
+                                      "fer2013_conflict", "conflict_pair")}
+    voted = np.array([v is not None for v in votes], dtype=bool)
+    agreement = np.full(n, np.nan)
+    conflict = np.zeros(n, dtype=bool)
+    nf = np.zeros(n)
+    if voted.any():
+        v = np.array([votes[i] for i in np.flatnonzero(voted)])
+        cols = {
+            "vote_entropy": scores.vote_entropy(v), "agreement": scores.agreement(v),
+            "vote_margin": scores.margin(v), "unusable_share": scores.unusable_share(v),
+            "nf_share": scores.not_face_share(v),
+        }
+        for key, values in cols.items():
+            for i, value in zip(np.flatnonzero(voted), values):
+                fields[key][i] = None if np.isnan(value) else float(value)
+        agreement[voted] = cols["agreement"]
+        nf[voted] = np.nan_to_num(cols["nf_share"])
+        has_fer = np.array([fer_labels[i] is not None for i in np.flatnonzero(voted)], dtype=bool)
+        rows = np.flatnonzero(voted)[has_fer]
+        fer_idx = np.array([CLASS_INDEX[fer_labels[i]] for i in rows], dtype=np.int64)
+        hit = scores.label_conflict(v[has_fer], fer_idx)
+        conflict[rows] = hit
+        for i, h in zip(rows, hit):
+            fields["fer2013_conflict"][i] = bool(h)
+            if h:
+                fields["conflict_pair"][i] = f"{fer_labels[i]}→{labels[i]}"
+    return fields, agreement, conflict, nf
+
+
+def rescore_labels(ds):
+    """Redo every label-derived score after labels changed (``curate labels pull``).
+
+    Reads stored fields only (no image): vote scores, FER2013 conflicts,
+    ``dup_conflict`` within the stored near-duplicate groups, the
+    ``not-face`` tag, then :func:`refresh_disputes`. Returns the number of
+    disputed samples, or None when the dataset was never scored.
+    """
+    if not ds.has_field("dispute_score"):
+        return None
+    settings = ScoreSettings(**ds.info.get("scores", {}).get("settings", {}))
+    ids, votes, splits, labels, fer_labels, groups = ds.values(
+        ["id", "votes", "split", "ground_truth.label", "fer2013_label", "dup_group"])
+    fields, _, _, nf = vote_fields(votes, fer_labels, labels)
+    near = np.array([-1 if g is None else g for g in groups], dtype=np.int64)
+    _, dup_conflict = duplicates.group_flags(near, np.array(splits, dtype=object), np.array(labels, dtype=object))
+    fields["dup_conflict"] = dup_conflict.tolist()
+    write_fields(ds, ids, fields, types=FIELD_TYPES)
+    ds.untag_samples("not-face")
+    _tag(ds, ids, nf >= settings.not_face_share, "not-face")
+    return refresh_disputes(ds)
+
+
 def refresh_disputes(ds):
     """Recompute ``dispute_score`` and the ``disputed`` tag from stored fields; save views.
 
@@ -192,13 +233,15 @@ def refresh_disputes(ds):
     from curate.views import save_views
 
     settings = ScoreSettings(**ds.info.get("scores", {}).get("settings", {}))
-    ids, agreement, conflict, dup_conflict = ds.values(["id", "agreement", "fer2013_conflict", "dup_conflict"])
+    ids, agreement, conflict, dup_conflict, tags = ds.values(
+        ["id", "agreement", "fer2013_conflict", "dup_conflict", "tags"])
     floats = lambda xs: np.array([np.nan if x is None else x for x in xs], dtype=np.float64)  # noqa: E731
     bools = lambda xs: np.array([bool(x) for x in xs])  # noqa: E731
     quality = issue = None
     if ds.has_field("label_quality"):
         quality, issue = floats(ds.values("label_quality")), bools(ds.values("label_issue"))
-    dispute = dispute_scores(floats(agreement), bools(conflict), bools(dup_conflict), quality, issue)
+    reviewed = np.array(["reviewed" in t for t in tags], dtype=bool)
+    dispute = dispute_scores(floats(agreement), bools(conflict), bools(dup_conflict), quality, issue, reviewed)
     write_fields(ds, ids, {"dispute_score": dispute.tolist()})
     ds.untag_samples("disputed")
     mask = dispute >= settings.disputed_score

@@ -19,6 +19,7 @@ convention: FER2013Train / FER2013Valid / FER2013Test).
 import csv
 import os
 import re
+import warnings
 
 import numpy as np
 
@@ -89,11 +90,16 @@ class FER2013CSV:
 
 def parse_pixels(text, path, line):
     """Parse a space-separated 48x48 pixel string into a uint8 array (48, 48)."""
-    try:
-        values = np.fromstring(text, dtype=np.int32, sep=" ")
-    except ValueError:
-        bad = next((t for t in text.split() if not t.isdigit()), text[:20])
-        raise SourceError(path, f"pixel value {bad!r} is not an integer", line) from None
+    with warnings.catch_warnings():  # numpy < 2.3 warns and stops at a bad token; later versions raise
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            values = np.fromstring(text, dtype=np.int32, sep=" ")
+        except ValueError:
+            values = None
+    if values is None or values.size != NUM_PIXELS:
+        bad = next((t for t in text.split() if not t.lstrip("-").isdigit()), None)
+        if bad is not None or values is None:
+            raise SourceError(path, f"pixel value {bad or text[:20]!r} is not an integer", line)
     if values.size != NUM_PIXELS:
         raise SourceError(path, f"expected {NUM_PIXELS} pixel values, found {values.size}", line)
     if values.min() < 0 or values.max() > 255:

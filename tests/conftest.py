@@ -56,3 +56,38 @@ def real_data(*parts):
     if not path.exists():
         pytest.skip(f"real data not available: {path} (see ../shared/data/README.md)")
     return path
+
+
+STUDIO_USER = "admin@curate.test"
+
+
+@pytest.fixture(scope="session")
+def studio(tmp_path_factory):
+    """A real Label Studio server for the session, started by `curate labels serve --detach`.
+
+    Its local-files root is the session workspace's media dir; yields the
+    workspace's saved settings (url, api_key, document_root, ...).
+    """
+    import subprocess
+
+    from curate.studio import config_path, read_server_config
+    from labels.studio_server import find_executable, free_port
+
+    try:
+        find_executable()
+    except FileNotFoundError as err:
+        pytest.skip(str(err))
+    env = {**os.environ, "LABEL_STUDIO_USERNAME": STUDIO_USER, "LABEL_STUDIO_PASSWORD": "curate-test-pw",
+           "LABEL_STUDIO_USER_TOKEN": "0123456789abcdef0123456789abcdef01234567"}
+    for name in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", "LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT"):
+        env.pop(name, None)
+    command = [sys.executable, "-m", "curate.cli", "labels", "serve", "--workspace", str(WORKSPACE.root)]
+    started = subprocess.run([*command, "--detach", "--port", str(free_port())], env=env, capture_output=True,
+                             text=True, timeout=300)
+    assert started.returncode == 0, started.stdout + started.stderr
+    assert "0123456789abcdef" not in started.stdout + started.stderr, "serve printed the API key"
+    assert os.stat(config_path(WORKSPACE)).st_mode & 0o777 == 0o600
+    try:
+        yield read_server_config(WORKSPACE)
+    finally:
+        subprocess.run([*command, "--stop"], env=env, capture_output=True, timeout=60)

@@ -18,13 +18,17 @@ def run(workspace):
 
 
 def test_every_command_has_help_with_an_example():
-    assert set(cli.commands) >= {"build", "status", "demo", "score", "views", "balance", "label-quality", "app", "report"}
+    assert set(cli.commands) >= {"build", "status", "demo", "score", "views", "balance", "label-quality", "app",
+                                 "report", "export", "train", "quantize", "evaluate", "bundle", "flash", "loop",
+                                 "labels"}
+    assert set(cli.commands["labels"].commands) == {"serve", "push", "pull", "status"}
     runner = CliRunner()
     assert runner.invoke(cli, ["-h"]).exit_code == 0
-    for name in cli.commands:
-        result = runner.invoke(cli, [name, "-h"])
-        assert result.exit_code == 0, name
-        assert "Example:" in result.output, f"{name} help has no example"
+    paths = [[name] for name in cli.commands] + [["labels", name] for name in cli.commands["labels"].commands]
+    for path in paths:
+        result = runner.invoke(cli, [*path, "-h"])
+        assert result.exit_code == 0, path
+        assert "Example:" in result.output, f"{' '.join(path)} help has no example"
 
 
 def test_version():
