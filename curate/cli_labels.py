@@ -130,7 +130,7 @@ def push(view_name, limit, title, scheme, predictions, media, overlap, url, data
     from curate.studio import connect, push as push_tasks
 
     client = connect(workspace, url)
-    summary = push_tasks(client, workspace, dataset_name, view_name=view_name, limit=limit, title=title,
+    summary = push_tasks(client, dataset_name, view_name=view_name, limit=limit, title=title,
                          scheme_name=scheme, predictions=predictions, media=media, overlap=overlap, quiet=quiet)
     images = summary["images"]
     click.echo(f"{summary['project']!r} ({'new' if summary['created'] else 'existing'} project): "

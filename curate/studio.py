@@ -20,6 +20,7 @@ import base64
 import collections
 import io
 import json
+import os
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -60,7 +61,7 @@ def default_title(dataset_name, scheme_name):
 
 
 # --- push ----------------------------------------------------------------
-def push(client, workspace, dataset_name, *, view_name="disputed", limit=None, title=None, scheme_name="fer8",
+def push(client, dataset_name, *, view_name="disputed", limit=None, title=None, scheme_name="fer8",
          predictions=False, media="auto", overlap=1, quiet=False):
     """Push a view's samples as tasks; return a summary dict."""
     from curate.views import load_view
@@ -92,7 +93,7 @@ def push(client, workspace, dataset_name, *, view_name="disputed", limit=None, t
     pushed = {str(t["data"].get("sample_id")) for t in client.export_tasks(project.id)}
     todo = [i for i, sample_id in enumerate(ids) if sample_id not in pushed]
 
-    local = _local_media(client, project.id, workspace, dataset_name, media)
+    local = _local_media(client, project.id, media)
     tasks = []
     for i in tqdm(todo, desc="preparing tasks", unit=" task", disable=True if quiet else None, leave=False):
         task = {"data": {
@@ -119,33 +120,53 @@ def push(client, workspace, dataset_name, *, view_name="disputed", limit=None, t
     }
 
 
-def _local_media(client, project_id, workspace, dataset_name, media):
-    """(document root, storage path) when the server can serve our media files, else None."""
+def _local_media(client, project_id, media):
+    """A LocalMedia when the server can serve files from this machine, else None."""
     if media == "upload":
         return None
-    root, folder = client.settings.document_root, Path(workspace.media_dir(dataset_name)).resolve()
-    reason = None
+    root, reason = client.settings.document_root, None
     if not client.settings.is_local:
         reason = f"{client.settings.url} is not on this machine"
-    elif not root:
+    elif not root or not os.path.isdir(root):
         reason = "the server's local-files document root is unknown (set LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT)"
-    elif not folder.is_dir() or not folder.is_relative_to(Path(root).resolve()):
-        reason = f"{folder} is not under the server's document root {root}"
-    elif client.ensure_local_storage(project_id, folder) is None:
-        reason = "the server refused a local-files storage (is LABEL_STUDIO_LOCAL_FILES_SERVING_ENABLED=true?)"
     if reason and media == "local":
         raise ValueError(f"cannot serve images as local files: {reason}; use --media upload")
-    return None if reason else (Path(root).resolve(), folder)
+    return None if reason else LocalMedia(client, project_id, Path(root).resolve(), strict=media == "local")
+
+
+class LocalMedia:
+    """Local-files URLs for images under the server's document root.
+
+    Label Studio serves ``/data/local-files/?d=<path>`` only under a local
+    storage's folder, which must be a strict subfolder of the document root:
+    one storage per top-level folder the images live in (e.g. ``<dataset>/``).
+    """
+
+    def __init__(self, client, project_id, root, strict=False):
+        self.client, self.project_id, self.root, self.strict = client, project_id, root, strict
+        self.allowed, self.refused = set(), set()
+
+    def url(self, path):
+        """The task URL for an image file, or None when it must be embedded instead."""
+        resolved = Path(path).resolve()
+        if not resolved.is_relative_to(self.root) or resolved.parent == self.root:
+            return None
+        relative = resolved.relative_to(self.root)
+        folder = self.root / relative.parts[0]
+        if folder not in self.allowed and folder not in self.refused:
+            if self.client.ensure_local_storage(self.project_id, folder) is None:
+                if self.strict:
+                    raise ValueError(f"Label Studio refused a local-files storage for {folder} (is "
+                                     "LABEL_STUDIO_LOCAL_FILES_SERVING_ENABLED=true?); use --media upload")
+                self.refused.add(folder)
+            else:
+                self.allowed.add(folder)
+        return "/data/local-files/?d=" + quote(str(relative)) if folder in self.allowed else None
 
 
 def _image_url(path, local):
-    """A local-files URL for files under the storage folder, else a PNG data URL."""
-    if local is not None:
-        root, folder = local
-        resolved = Path(path).resolve()
-        if resolved.is_relative_to(folder):
-            return "/data/local-files/?d=" + quote(str(resolved.relative_to(root)))
-    return _data_url(path)
+    """A local-files URL when the server can serve the file, else a PNG data URL."""
+    return (local.url(path) if local is not None else None) or _data_url(path)
 
 
 def _data_url(path):

@@ -100,10 +100,10 @@ def by_key(name):
 
 
 def test_push_pull_round_trip(client, workspace, built):
-    summary = push(client, workspace, built, quiet=True)
+    summary = push(client, built, quiet=True)
     assert summary["imported"] == 3 and summary["created"]
     assert summary["images"] == {"local files": 3, "embedded": 0}
-    again = push(client, workspace, built, quiet=True)
+    again = push(client, built, quiet=True)
     assert (again["imported"], again["already_pushed"], again["created"]) == (0, 3, False)
 
     title = default_title(built, "fer8")
@@ -147,7 +147,7 @@ def test_push_pull_round_trip(client, workspace, built):
 
 
 def test_updated_and_deleted_annotations_and_rebuilds(client, workspace, built, sources):
-    push(client, workspace, built, quiet=True)
+    push(client, built, quiet=True)
     tasks = tasks_by_row(client, default_title(built, "fer8"))
     ann2 = annotator(client, "ann2@curate.test")
     first = answer(client, tasks[0], "sadness")
@@ -178,7 +178,7 @@ def test_updated_and_deleted_annotations_and_rebuilds(client, workspace, built, 
 
 
 def test_samples_without_votes_and_embedded_images(client, workspace, built):
-    summary = push(client, workspace, built, view_name="all", media="upload", predictions=True,
+    summary = push(client, built, view_name="all", media="upload", predictions=True,
                    title=f"{built}-upload", quiet=True)
     assert summary["imported"] == 6 and summary["images"] == {"local files": 0, "embedded": 6}
     project = client.find_project(f"{built}-upload")
@@ -196,19 +196,19 @@ def test_samples_without_votes_and_embedded_images(client, workspace, built):
 
 
 def test_mixed_media_embeds_files_outside_the_workspace(client, workspace, built):
-    summary = push(client, workspace, built, view_name="all", title=f"{built}-mixed", quiet=True)
+    summary = push(client, built, view_name="all", title=f"{built}-mixed", quiet=True)
     assert summary["images"] == {"local files": 5, "embedded": 1}
 
 
 def test_project_asking_another_scheme_is_refused(client, workspace, built):
-    push(client, workspace, built, quiet=True)
+    push(client, built, quiet=True)
     with pytest.raises(ValueError, match=r"asks \[neutral.*contempt, not a face, unsure\] but scheme fer7 needs"):
-        push(client, workspace, built, scheme_name="fer7", title=default_title(built, "fer8"), quiet=True)
+        push(client, built, scheme_name="fer7", title=default_title(built, "fer8"), quiet=True)
     assert len(tasks_by_row(client, default_title(built, "fer8"))) == 3
 
 
 def test_tasks_for_unknown_samples_leave_the_dataset_unchanged(client, workspace, built):
-    push(client, workspace, built, quiet=True)
+    push(client, built, quiet=True)
     title = default_title(built, "fer8")
     tasks = tasks_by_row(client, title)
     answer(client, tasks[0], "sadness")
@@ -226,7 +226,7 @@ def test_tasks_for_unknown_samples_leave_the_dataset_unchanged(client, workspace
 def test_interrupted_pull_is_finished_by_running_it_again(client, workspace, built, monkeypatch):
     import curate.studio as studio_module
 
-    push(client, workspace, built, quiet=True)
+    push(client, built, quiet=True)
     tasks = tasks_by_row(client, default_title(built, "fer8"))
     answer(client, tasks[0], "sadness")
     answer(client, tasks[0], "sadness", annotator(client, "ann2@curate.test"))
