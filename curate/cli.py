@@ -445,13 +445,16 @@ def flash(bundle_dir, drive, force, dry_run, workspace):
 @click.option("--max-minutes", type=float, default=0.0, show_default=True, help="Training wall-clock budget (0 = by epochs).")
 @click.option("--tolerance", type=float, default=0.01, show_default=True,
               help="Refuse a model whose int8 val accuracy is lower than the current one's by more than this.")
+@click.option("--pull-labels", is_flag=True, help="First pull the annotators' answers from Label Studio.")
+@click.option("--studio-url", default=None, help="Label Studio URL for --pull-labels [default: as `curate labels pull`].")
+@click.option("--project", "studio_project", default=None, help="Label Studio project for --pull-labels.")
 @dataset_option
 @workspace_option
 @quiet_option
 @user_errors
 def loop(captures, drive, force, no_flash, dry_run, scheme, label_rule, model, epochs, max_minutes, tolerance,
-         dataset_name, workspace, quiet):
-    """Retrain and flash: ingest → rescore → export → train → int8 → evaluate → gate → bundle → flash.
+         pull_labels, studio_url, studio_project, dataset_name, workspace, quiet):
+    """Retrain and flash: ingest (+ Label Studio pull) → rescore → export → train → int8 → evaluate → gate → bundle → flash.
 
     \b
     Example:
@@ -461,7 +464,8 @@ def loop(captures, drive, force, no_flash, dry_run, scheme, label_rule, model, e
 
     settings = LoopSettings(captures=captures, scheme=scheme, label_rule=label_rule, model=model, epochs=epochs,
                             max_minutes=max_minutes, tolerance=tolerance, flash=not no_flash, drive=drive,
-                            force_drive=force, dry_run=dry_run)
+                            force_drive=force, dry_run=dry_run, pull_labels=pull_labels, studio_url=studio_url,
+                            studio_project=studio_project)
     record = run_loop(dataset_name, settings, workspace=workspace, quiet=quiet,
                       echo=(lambda *a: None) if quiet else click.echo)
     gate = record["gate"]

@@ -1,6 +1,7 @@
 """``curate loop``: new captures in, a better model on the camera out.
 
-Steps: ingest captures (``curate build --captures``) → rescore → export →
+Steps: ingest captures (``curate build --captures``) → pull annotators'
+answers (``curate labels pull``, with ``pull_labels``) → rescore → export →
 train → quantize → evaluate → **gate** → bundle → flash. The gate refuses
 to bundle or flash when the new int8 model
 
@@ -11,8 +12,7 @@ to bundle or flash when the new int8 model
 
 Every run writes ``loop.json`` and ``loop.md`` (with the confusion matrix)
 into its run directory, linking the model to its export hash and label
-snapshot. (Pulling annotations from Label Studio joins the loop when the
-Label Studio issue lands.)
+snapshot (the export's content hash covers the pulled labels).
 """
 
 import dataclasses
@@ -38,6 +38,9 @@ class LoopSettings:
     drive: str = None
     force_drive: bool = False
     dry_run: bool = False
+    pull_labels: bool = False
+    studio_url: str = None
+    studio_project: str = None
 
 
 def current_model(drive):
@@ -78,12 +81,24 @@ def run_loop(name, settings, *, workspace, quiet=False, echo=print):
     run_dir = str(workspace.runs_dir / f"{stamp}-loop")
     record = {"dataset": name, "started": stamp, "settings": dataclasses.asdict(settings), "steps": {}}
     drive = resolve_drive(settings.drive, force=settings.force_drive) if settings.flash else None  # fail early
+    studio = None
+    if settings.pull_labels:
+        from curate.studio import connect
+
+        studio = connect(workspace, settings.studio_url)  # fail early: server down, wrong key
 
     if settings.captures:
         echo(f"[loop] ingest captures {settings.captures}")
         (report,) = run_build(BuildPlan(captures=settings.captures), dataset_name=name, workspace=workspace,
                               quiet=quiet, echo=lambda *a: None)
         record["steps"]["ingest"] = {"added": report.added, "updated": report.updated}
+    if studio is not None:
+        from curate.studio import pull
+
+        echo("[loop] pull Label Studio answers")
+        pulled = pull(studio, name, title=settings.studio_project, quiet=quiet)
+        record["steps"]["labels"] = {k: pulled[k] for k in (
+            "project", "tasks_done", "annotations", "samples_changed", "label_changes", "reviewed")}
     echo("[loop] rescore")
     record["steps"]["score"] = score_dataset(name, quiet=quiet)
     export_dir = str(workspace.root / "exports" / f"{stamp}-loop")
@@ -147,9 +162,13 @@ def _write_record(run_dir, record, tflite_name):
     with open(os.path.join(run_dir, "loop.json"), "w") as f:
         json.dump(record, f, indent=2, default=lambda o: o.item() if isinstance(o, np.generic) else str(o))
     gate = record["gate"]
+    labels = record["steps"].get("labels")
     lines = [
         f"# Loop {record['started']} — dataset `{record['dataset']}`",
         "",
+        *([f"- Label Studio: project {labels['project']!r}, {labels['tasks_done']} tasks done, "
+           f"{labels['annotations']} answers, {labels['samples_changed']} samples changed, "
+           f"{labels['reviewed']} reviewed in all"] if labels else []),
         f"- export: `{record['steps']['export']['path']}` (content hash `{record['steps']['export']['content_hash'][:16]}`)",
         f"- model: `{tflite_name}`, {record['model']['size_bytes'] / 1024:.1f} KB, "
         f"int8 val accuracy {record['steps']['evaluate']['int8_val_accuracy']:.4f}",

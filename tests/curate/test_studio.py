@@ -308,3 +308,19 @@ def test_cli_push_status_pull(client, workspace, built, studio):
         assert studio["api_key"] not in result.output
     missing = runner.invoke(cli, ["labels", "pull", *common, "--project", "no such project"], env=env)
     assert missing.exit_code == 1 and "has no project 'no such project'" in missing.output
+
+
+def test_loop_pulls_labels_before_training(client, workspace, built, tmp_path, monkeypatch):
+    pytest.importorskip("tensorflow", reason="the train extra is not installed")
+    import openmv.bundle
+    from curate.loop import LoopSettings, run_loop
+
+    monkeypatch.setattr(openmv.bundle, "SHIPPED_MODEL", str(tmp_path / "no-shipped-model"))
+    push(client, built, quiet=True)
+    answer(client, tasks_by_row(client, default_title(built, "fer8"))[0], "sadness")
+    record = run_loop(built, LoopSettings(epochs=1, batch_size=4, flash=False, pull_labels=True),
+                      workspace=workspace, quiet=True, echo=lambda *a: None)
+    assert record["steps"]["labels"]["samples_changed"] == 1
+    assert record["steps"]["labels"]["label_changes"] == {"no label→sadness": 1}
+    assert "Label Studio: project" in open(os.path.join(record["steps"]["train"]["run"], "loop.md")).read()
+    assert by_key(built)["fer2013:00000"].ground_truth.label == "sadness"
