@@ -30,4 +30,7 @@ def scored_real_dataset():
         run_build(plan, dataset_name=DATASET, workspace=workspace, quiet=True)
     if not load_dataset(DATASET).has_field("dispute_score"):
         score_dataset(DATASET, quiet=True)
+    from curate.views import save_views
+
+    save_views(load_dataset(DATASET))  # views follow the current definitions
     return workspace

@@ -5,8 +5,10 @@ view menu):
 
 - ``disputed`` — samples tagged ``disputed``, highest ``dispute_score``
   first: the annotators' queue;
-- ``clean-train`` — labelled train samples minus ``leak``, ``not-face``,
-  ``blank`` and ``label-issue``;
+- ``clean-train`` — train samples minus ``leak``, ``not-face``, ``blank``
+  and ``label-issue``; which of them carry a label is the export's label
+  rule's call (a 4-4-2 vote has no majority but a valid crossentropy
+  label), so ambiguous faces stay in as soft labels;
 - ``leakage`` — samples tagged ``leak``, grouped by ``dup_group``;
 - ``balance-<scheme>-<class>`` — for every built-in scheme and class, the
   samples whose ground truth maps to that class.
@@ -35,9 +37,7 @@ def core_views(ds):
     _require_scores(ds)
     return {
         "disputed": ds.match_tags("disputed").sort_by("dispute_score", reverse=True),
-        "clean-train": ds.match(F("split") == "train").exists("ground_truth").match_tags(
-            EXCLUDED_FROM_CLEAN, bool=False
-        ),
+        "clean-train": ds.match(F("split") == "train").match_tags(EXCLUDED_FROM_CLEAN, bool=False),
         "leakage": ds.match_tags("leak").sort_by("dup_group"),
     }
 

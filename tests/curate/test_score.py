@@ -73,7 +73,7 @@ def test_views(scored):
     assert counts["leakage"] == 3 and counts["disputed"] >= 2
     clean = load_view(name, "clean-train")
     rows = sorted(int(x) for x in clean.values("source_id"))
-    assert rows == [2, 5, 6]  # labelled train (row 4 has no majority), minus leak / blank / not-face
+    assert rows == [2, 4, 5, 6]  # train minus leak / blank / not-face (row 4: no majority, a crossentropy label)
     disputed = load_view(name, "disputed")
     scores = disputed.values("dispute_score")
     assert scores == sorted(scores, reverse=True)
