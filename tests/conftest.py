@@ -20,6 +20,8 @@ _session_dir = Path(os.environ.get("CURATE_TEST_TMP", "/tmp")) / f"curate-tests-
 from curate import workspace as _ws  # noqa: E402
 
 WORKSPACE = _ws.activate(_session_dir / "workspace")
+#: every dataset a test makes starts with this; two sessions sharing one MongoDB never touch each other's
+PREFIX = f"t-{os.getpid()}-"
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -29,7 +31,7 @@ def pytest_sessionfinish(session, exitstatus):
         import fiftyone as fo
 
         for name in fo.list_datasets():
-            if name.startswith("t-"):
+            if name.startswith(PREFIX):
                 fo.delete_dataset(name)
     shutil.rmtree(_session_dir / "workspace" / "media", ignore_errors=True)
 
@@ -42,7 +44,7 @@ def workspace():
 @pytest.fixture
 def dataset_name():
     """A unique dataset name, deleted after the test."""
-    name = f"t-{uuid.uuid4().hex[:10]}"
+    name = f"{PREFIX}{uuid.uuid4().hex[:10]}"
     yield name
     import fiftyone as fo
 

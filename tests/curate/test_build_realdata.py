@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import real_data
+from conftest import PREFIX, real_data
 from curate.build import load_dataset
 from curate.pipeline import BuildPlan, run_build
 
@@ -20,7 +20,7 @@ def real_build(workspace):
         ckplus=str(real_data("ckplus48", "CK+48")),
         fer2013_images=str(real_data("fer2013_images")),
     )
-    name = "t-realdata"
+    name = f"{PREFIX}realdata"
     reports = {r.source: r for r in run_build(plan, dataset_name=name, workspace=workspace, quiet=True)}
     yield name, plan, reports
     fo.delete_dataset(name)

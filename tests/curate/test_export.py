@@ -4,6 +4,7 @@ import os
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import PREFIX
 
 from curate.cli import cli
 from curate.demo import write_demo_sources
@@ -18,7 +19,7 @@ def built(tmp_path_factory, workspace):
     import fiftyone as fo
 
     sources = write_demo_sources(str(tmp_path_factory.mktemp("demo")), seed=21)
-    name = "t-export-module"
+    name = f"{PREFIX}export-module"
     run_build(BuildPlan(merge=("ferplus",), fer2013=sources["fer2013"], ferplus=sources["ferplus"],
                         ckplus=sources["ckplus"]), dataset_name=name, workspace=workspace, quiet=True)
     score_dataset(name, quiet=True)
