@@ -52,7 +52,7 @@ def serve(port, detach, stop, timeout, workspace):
     Example:
       curate labels serve --port 8080
     """
-    from curate.studio import read_server_config, write_server_config
+    from curate.studio import config_path, read_server_config, write_server_config
     from labels.studio_server import start_server
 
     data_dir = workspace.root / "label-studio"
@@ -60,6 +60,10 @@ def serve(port, detach, stop, timeout, workspace):
     if stop:
         return _stop_detached(pid_file)
     saved = read_server_config(workspace)
+    if saved.get("url") and _healthy(saved["url"]):
+        click.echo(f"Label Studio already answers at {saved['url']} (this workspace's server); "
+                   f"log in as {saved.get('username')}, password in {config_path(workspace)}")
+        return
     username = os.environ.get("LABEL_STUDIO_USERNAME") or saved.get("username") or DEFAULT_USERNAME
     password = os.environ.get("LABEL_STUDIO_PASSWORD") or saved.get("password") or secrets.token_urlsafe(12)
     token = os.environ.get("LABEL_STUDIO_USER_TOKEN") or saved.get("api_key") or secrets.token_hex(20)
@@ -89,6 +93,15 @@ def serve(port, detach, stop, timeout, workspace):
         click.echo("stopping Label Studio …")
     finally:
         server.stop()
+
+
+def _healthy(url):
+    import httpx
+
+    try:
+        return httpx.get(f"{url}/health", timeout=3).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def _stop_detached(pid_file):

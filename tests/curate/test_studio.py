@@ -324,3 +324,10 @@ def test_loop_pulls_labels_before_training(client, workspace, built, tmp_path, m
     assert record["steps"]["labels"]["label_changes"] == {"no label→sadness": 1}
     assert "Label Studio: project" in open(os.path.join(record["steps"]["train"]["run"], "loop.md")).read()
     assert by_key(built)["fer2013:00000"].ground_truth.label == "sadness"
+
+
+def test_serve_again_finds_the_running_server(studio, workspace):
+    result = CliRunner().invoke(cli, ["labels", "serve", "--workspace", str(workspace.root)])
+    assert result.exit_code == 0, result.output
+    assert f"Label Studio already answers at {studio['url']}" in result.output
+    assert studio["api_key"] not in result.output and studio["password"] not in result.output
