@@ -5,7 +5,8 @@ a project created from the class scheme (or reused when its config asks
 the same question). Task data: ``image`` (a local-files URL when the server
 can serve the workspace's media, else the image embedded as a PNG data
 URL), ``sample_id``, ``sample_key``, ``dataset``, ``split`` and
-``dispute_score``. A sample already in the project is never pushed again.
+``dispute_score``. A sample already in the project (same id, or same
+``sample_key`` after a rebuild) is never pushed again.
 
 Pull: every task with its annotations (several annotators, updated and
 deleted annotations, skipped tasks) → per-annotator votes on the samples
@@ -90,8 +91,9 @@ def push(client, dataset_name, *, view_name="disputed", limit=None, title=None, 
 
     ids, keys, paths, splits, soft = view.values(["id", "sample_key", "filepath", "split", "soft_label"])
     disputes = view.values("dispute_score") if view.has_field("dispute_score") else [None] * len(ids)
-    pushed = {str(t["data"].get("sample_id")) for t in client.export_tasks(project.id)}
-    todo = [i for i, sample_id in enumerate(ids) if sample_id not in pushed]
+    existing = [t["data"] for t in client.export_tasks(project.id)]
+    pushed = {str(d.get("sample_id")) for d in existing} | {str(d.get("sample_key")) for d in existing}
+    todo = [i for i, (sample_id, key) in enumerate(zip(ids, keys)) if sample_id not in pushed and key not in pushed]
 
     local = _local_media(client, project.id, media)
     tasks = []
