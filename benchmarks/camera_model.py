@@ -13,7 +13,8 @@ latency ≤ 150 ms, training ≤ 45 min on 2 CPU cores.
     .venv/bin/python benchmarks/camera_model.py [--minutes 40] [--ship]
 
 ``--ship`` copies the model, labels and metrics into ``openmv/model/`` (the
-model the camera bundle uses by default).
+model the camera bundle uses by default); ``--ship-run RUN`` ships a run
+trained earlier.
 """
 
 import argparse
@@ -38,7 +39,10 @@ def main():
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--ship", action="store_true", help="copy the result into openmv/model/")
+    parser.add_argument("--ship-run", help="only ship this already quantized run directory, no training")
     args = parser.parse_args()
+    if args.ship_run:
+        return ship(args.ship_run)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
     scored_real_dataset()
@@ -68,14 +72,23 @@ def main():
     print(f"est. H7 Plus latency {camera['estimated_latency_ms']:.0f} ms   target <= 150 ms")
     print(f"training wall time   {metrics['train_seconds'] / 60:.1f} min on {os.cpu_count()} CPU cores   target <= 45 min")
     if args.ship:
-        target = ROOT / "openmv" / "model"
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copy(tflite, target / "trained.tflite")
-        (target / "labels.txt").write_text("\n".join(metrics["classes"]) + "\n")
-        shipped = {k: metrics[k] for k in ("model", "params", "classes", "epochs_run", "train_seconds",
-                                          "train_samples", "val", "camera", "export", "settings")}
-        (target / "metrics.json").write_text(json.dumps(shipped, indent=2))
-        print(f"shipped to {target}")
+        ship(run)
+
+
+def ship(run):
+    """Copy a quantized run's model, labels and metrics into openmv/model/."""
+    from train.runs import TFLITE_NAME
+
+    run = Path(run)
+    metrics = json.loads((run / "metrics.json").read_text())
+    target = ROOT / "openmv" / "model"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(run / TFLITE_NAME, target / "trained.tflite")
+    (target / "labels.txt").write_text("\n".join(metrics["classes"]) + "\n")
+    shipped = {k: metrics[k] for k in ("model", "params", "classes", "epochs_run", "train_seconds",
+                                      "train_samples", "val", "camera", "export", "settings")}
+    (target / "metrics.json").write_text(json.dumps(shipped, indent=2))
+    print(f"shipped to {target}")
 
 
 if __name__ == "__main__":

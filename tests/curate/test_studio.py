@@ -331,3 +331,21 @@ def test_serve_again_finds_the_running_server(studio, workspace):
     assert result.exit_code == 0, result.output
     assert f"Label Studio already answers at {studio['url']}" in result.output
     assert studio["api_key"] not in result.output and studio["password"] not in result.output
+
+
+def test_a_rebuilt_dataset_is_matched_by_sample_key(client, workspace, built, sources):
+    import fiftyone as fo
+
+    push(client, built, quiet=True)
+    title = default_title(built, "fer8")
+    answer(client, tasks_by_row(client, title)[0], "sadness")
+    info = load_dataset(built).info["studio"]
+    fo.delete_dataset(built)
+    run_build(sources, dataset_name=built, workspace=workspace, quiet=True)
+    score_dataset(built, quiet=True)
+    again = push(client, built, title=title, quiet=True)
+    assert (again["imported"], again["already_pushed"]) == (0, 3)
+    result = pull(client, built, title=title, quiet=True)
+    assert result["samples_changed"] == 1
+    assert by_key(built)["fer2013:00000"].ground_truth.label == "sadness"
+    assert info["projects"][title]["url"] == client.settings.url
