@@ -16,6 +16,7 @@ Prints a table of float and int8 accuracy and macro-F1.
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -36,6 +37,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=8, help="epochs per case (cosine schedule over them)")
     parser.add_argument("--model", default="camera")
+    parser.add_argument("--cases", default="abcd", help="which cases to run, e.g. 'd'")
+    parser.add_argument("--fresh", action="store_true", help="re-export (after a view or label rule changed)")
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -46,8 +49,10 @@ def main():
 
     name = DATASET
     rows = []
-    for key, title, view, rule in CASES:
+    for key, title, view, rule in [c for c in CASES if c[0] in args.cases]:
         export = OUT / f"lift-{key}"
+        if args.fresh and export.exists():
+            shutil.rmtree(export)
         if not (export / "manifest.json").exists():
             export_dataset(name, export, view_name=view, scheme_name="fer8", label_rule=rule, quiet=True)
         run = OUT / "runs" / f"{time.strftime('%Y%m%d-%H%M%S')}-lift-{key}"

@@ -76,11 +76,3 @@ def label_conflict(votes, labels):
     top = majority_index(votes)
     return (top >= 0) & (top != labels)
 
-
-def disagreement_score(votes):
-    """One number to rank the annotators' queue: 1 − agreement, plus NF/unknown share.
-
-    In [0, 2); higher means the crowd is less sure what (or whether) the face
-    shows. Used to order the ``disputed`` view.
-    """
-    return (1.0 - agreement(votes)) + unusable_share(votes)

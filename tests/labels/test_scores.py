@@ -20,11 +20,6 @@ def test_entropy_agreement_margin():
     assert np.isnan(scores.agreement(v)[3])
 
 
-def test_disagreement_score_orders_doubt():
-    d = scores.disagreement_score(np.array([UNANIMOUS, SPLIT, SPREAD]))
-    assert d[0] < d[1] < d[2]
-
-
 def test_label_conflict():
     v = np.array([[0, 8, 0, 0, 2, 0, 0, 0, 0, 0], [0, 8, 0, 0, 2, 0, 0, 0, 0, 0], [5, 5, 0, 0, 0, 0, 0, 0, 0, 0]])
     labels = np.array([1, 4, 4])  # happiness (agrees), anger (conflict), anger (no majority: not a conflict)
