@@ -428,10 +428,8 @@ def annotator_agreement(ds, project_title, weight):
 # --- status --------------------------------------------------------------
 def project_status(client, titles=None):
     """Progress per project: list of dicts (title, id, tasks, done, annotations, skipped)."""
-    with client.errors("listing projects"):
-        projects = list(client.sdk.projects.list())
     rows = []
-    for p in sorted(projects, key=lambda p: p.id):
+    for p in sorted(client.list_projects(), key=lambda p: p.id):
         if titles is not None and p.title not in titles:
             continue
         tasks = p.task_number or 0

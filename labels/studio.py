@@ -155,9 +155,13 @@ class StudioClient:
             found = [p for p in self.sdk.projects.list(title=title) if p.title == title]
         return min(found, key=lambda p: p.id) if found else None
 
-    def project_titles(self):
+    def list_projects(self):
+        """Every project on the server (SDK objects, with their task and annotation counts)."""
         with self.errors("listing projects"):
-            return [p.title for p in self.sdk.projects.list()]
+            return list(self.sdk.projects.list())
+
+    def project_titles(self):
+        return [p.title for p in self.list_projects()]
 
     def get_project(self, project_id):
         with self.errors(f"reading project {project_id}"):
