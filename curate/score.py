@@ -70,7 +70,8 @@ def image_scores(paths, quiet=False):
     return np.array(pixel), np.concatenate(phash), np.array(contrast)
 
 
-def dispute_scores(agreement, conflict, dup_conflict, label_quality=None, label_issue=None, reviewed=None):
+def dispute_scores(agreement, conflict, dup_conflict, label_quality=None, label_issue=None, reviewed=None,
+                   undecided=None):
     """Rank for the annotators' queue, in [0, 1]; arrays (N,), NaN = not applicable.
 
     The maximum of: crowd doubt ``1 − agreement`` (+0.2 when the FER2013 label
@@ -84,9 +85,14 @@ def dispute_scores(agreement, conflict, dup_conflict, label_quality=None, label_
     votes, or ≤ 60 % against FER2013, or it is a label issue. ``reviewed``
     (N,) bool marks samples people labelled in Label Studio: their votes are
     already in ``agreement``, so a model's label-issue doubt no longer counts.
+    ``undecided`` (N,) bool marks reviewed samples whose merged votes still
+    give no label (annotators split, e.g. 7-7): they score at least 0.6 and
+    stay in the queue for another annotator.
     """
     doubt = np.nan_to_num(1.0 - agreement, nan=0.0)
     parts = [np.where(conflict, doubt + 0.2, doubt), np.where(dup_conflict, 0.6, 0.0)]
+    if undecided is not None:
+        parts.append(np.where(undecided, 0.6, 0.0))
     if label_quality is not None:
         if reviewed is not None:
             label_issue = np.asarray(label_issue, dtype=bool) & ~np.asarray(reviewed, dtype=bool)
@@ -233,15 +239,18 @@ def refresh_disputes(ds):
     from curate.views import save_views
 
     settings = ScoreSettings(**ds.info.get("scores", {}).get("settings", {}))
-    ids, agreement, conflict, dup_conflict, tags = ds.values(
-        ["id", "agreement", "fer2013_conflict", "dup_conflict", "tags"])
+    ids, agreement, conflict, dup_conflict, tags, labels = ds.values(
+        ["id", "agreement", "fer2013_conflict", "dup_conflict", "tags", "ground_truth.label"])
     floats = lambda xs: np.array([np.nan if x is None else x for x in xs], dtype=np.float64)  # noqa: E731
     bools = lambda xs: np.array([bool(x) for x in xs])  # noqa: E731
     quality = issue = None
     if ds.has_field("label_quality"):
         quality, issue = floats(ds.values("label_quality")), bools(ds.values("label_issue"))
     reviewed = np.array(["reviewed" in t for t in tags], dtype=bool)
-    dispute = dispute_scores(floats(agreement), bools(conflict), bools(dup_conflict), quality, issue, reviewed)
+    unlabelled_faces = [label is None and "not-face" not in t for label, t in zip(labels, tags)]
+    undecided = reviewed & np.array(unlabelled_faces, dtype=bool)
+    dispute = dispute_scores(floats(agreement), bools(conflict), bools(dup_conflict), quality, issue, reviewed,
+                             undecided)
     write_fields(ds, ids, {"dispute_score": dispute.tolist()})
     ds.untag_samples("disputed")
     mask = dispute >= settings.disputed_score

@@ -3,10 +3,85 @@
 Horizontal flip, ±10° rotation, ±10 % zoom and shift, brightness and
 contrast for lighting, and mild blur or noise — on batches of float faces
 (B, H, W, 1) in [0, 1].
+
+Flip, rotation, zoom and shift are composed into one affine matrix per face
+and applied in one resampling pass (:class:`RandomAffine`): on a 2-core CPU
+four separate Keras preprocessing layers took about as long as the model's
+own training step. All layers use ``keras.ops`` only (backend-neutral).
 """
+
+import math
 
 import keras
 from keras import layers
+
+
+def affine_rows(flip, angle, scale, shift_x, shift_y, size):
+    """Inverse affine maps for ``keras.ops.image.affine_transform``: (B, 8).
+
+    Each face is mapped as ``out = c + scale * R(angle) * F * (in - c) + shift``
+    (F mirrors x when ``flip`` is 1, c is the image centre, shifts in pixels);
+    the returned rows give, for every output pixel, the input point it samples.
+    All arguments are (B,) tensors; ``size`` is (height, width).
+    """
+    ops = keras.ops
+    cy, cx = (size[0] - 1) / 2.0, (size[1] - 1) / 2.0
+    cos, sin = ops.cos(angle) / scale, ops.sin(angle) / scale
+    mirror = 1.0 - 2.0 * flip  # -1 mirrors x
+    # A = F · R(-angle) / scale
+    a00, a01 = mirror * cos, mirror * sin
+    a10, a11 = -sin, cos
+    ux, uy = cx + shift_x, cy + shift_y
+    b0 = cx - (a00 * ux + a01 * uy)
+    b1 = cy - (a10 * ux + a11 * uy)
+    zeros = ops.zeros_like(angle)
+    return ops.stack([a00, a01, b0, a10, a11, b1, zeros, zeros], axis=1)
+
+
+class RandomAffine(layers.Layer):
+    """Random flip, rotation (±``degrees``), zoom (±``zoom``) and shift (±``shift`` of the size), one pass."""
+
+    def __init__(self, degrees=10.0, zoom=0.1, shift=0.1, flip=True, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.degrees, self.zoom, self.shift, self.flip = degrees, zoom, shift, flip
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, x, training=False):
+        if not training:
+            return x
+        ops = keras.ops
+        batch = ops.shape(x)[0]
+        height, width = x.shape[1], x.shape[2]
+
+        def uniform(low, high):
+            return keras.random.uniform((batch,), low, high, seed=self.seed_generator)
+
+        flip = ops.cast(uniform(0.0, 1.0) < 0.5, "float32") if self.flip else ops.zeros((batch,))
+        angle = uniform(-1.0, 1.0) * (self.degrees * math.pi / 180.0)
+        scale = 1.0 + uniform(-self.zoom, self.zoom)
+        shift_x = uniform(-self.shift, self.shift) * width
+        shift_y = uniform(-self.shift, self.shift) * height
+        rows = affine_rows(flip, angle, scale, shift_x, shift_y, (height, width))
+        return keras.ops.image.affine_transform(x, rows, interpolation="bilinear", fill_mode="nearest")
+
+
+class RandomLighting(layers.Layer):
+    """Brightness ± ``brightness`` (added) and contrast × [1 - ``contrast``, 1 + ``contrast``] about each face's mean."""
+
+    def __init__(self, brightness=0.2, contrast=0.2, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.brightness, self.contrast = brightness, contrast
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, x, training=False):
+        if not training:
+            return x
+        ops = keras.ops
+        shape = (ops.shape(x)[0], 1, 1, 1)
+        delta = keras.random.uniform(shape, -self.brightness, self.brightness, seed=self.seed_generator)
+        factor = keras.random.uniform(shape, 1.0 - self.contrast, 1.0 + self.contrast, seed=self.seed_generator)
+        mean = ops.mean(x, axis=(1, 2, 3), keepdims=True)
+        return ops.clip((x - mean) * factor + mean + delta, 0.0, 1.0)
 
 
 class RandomBlurNoise(layers.Layer):
@@ -33,13 +108,9 @@ class RandomBlurNoise(layers.Layer):
 
 
 def make_augmenter(seed=0):
-    """A Keras Sequential applied to training batches only."""
+    """A Keras Sequential applied to training batches (B, H, W, 1) only."""
     return keras.Sequential([
-        layers.RandomFlip("horizontal", seed=seed),
-        layers.RandomRotation(10 / 360, fill_mode="nearest", seed=seed),
-        layers.RandomZoom(0.1, fill_mode="nearest", seed=seed),
-        layers.RandomTranslation(0.1, 0.1, fill_mode="nearest", seed=seed),
-        layers.RandomBrightness(0.2, value_range=(0.0, 1.0), seed=seed),
-        layers.RandomContrast(0.2, seed=seed),
-        RandomBlurNoise(seed=seed),
+        RandomAffine(seed=seed),
+        RandomLighting(seed=seed + 1),
+        RandomBlurNoise(seed=seed + 2),
     ], name="augment")

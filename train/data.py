@@ -2,7 +2,7 @@
 
 Each split is held as uint8 pixels (N, 48, 48) — 2.3 KB a face, 75 MB for
 all of FER2013 — and streamed through ``tf.data`` in batches, scaled to
-[0, 1] and augmented on the fly for training.
+[0, 1]; training batches are augmented inside the training step.
 """
 
 import dataclasses
@@ -72,12 +72,12 @@ def to_float(x):
     return (np.asarray(x, dtype=np.float32) / 255.0)[..., None]
 
 
-def tf_dataset(split, *, batch_size, training, augment=None, sample_weight=None, seed=0, soft=True,
-               input_size=None):
+def tf_dataset(split, *, batch_size, training, sample_weight=None, seed=0, soft=True, input_size=None):
     """A batched ``tf.data.Dataset`` of (x, y[, w]) from a Split.
 
     ``y`` is the soft distribution (``soft=True``) or one-hot hard labels.
-    Training data are shuffled each epoch and passed through ``augment``.
+    Training data are shuffled each epoch; augmentation is the trainer's job
+    (:mod:`train.augment`, run inside the training step).
     """
     import tensorflow as tf
 
@@ -95,6 +95,4 @@ def tf_dataset(split, *, batch_size, training, augment=None, sample_weight=None,
         return (x, *rest)
 
     data = data.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size)
-    if training and augment is not None:
-        data = data.map(lambda x, *rest: (augment(x, training=True), *rest), num_parallel_calls=tf.data.AUTOTUNE)
     return data.prefetch(tf.data.AUTOTUNE)

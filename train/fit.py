@@ -103,7 +103,6 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
     size = model.input_shape[1]
     weights = sample_weights(train.hard, len(classes), settings.class_weighting)
     train_data = tf_dataset(train, batch_size=settings.batch_size, training=True, soft=settings.soft_labels,
-                            augment=make_augmenter(settings.seed) if settings.augment else None,
                             sample_weight=weights, seed=settings.seed, input_size=size)
     val_data = tf_dataset(val, batch_size=512, training=False, soft=False, input_size=size)
     steps = max(1, int(np.ceil(len(train) / settings.batch_size)))
@@ -117,12 +116,18 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
     else:
         schedule = keras.optimizers.schedules.CosineDecay(settings.learning_rate, decay_steps=steps * settings.epochs,
                                                           alpha=0.02)
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=keras.losses.CategoricalCrossentropy(),
-                  metrics=["accuracy"])
+    # Augmentation runs inside the training step (on the backend's device), not in tf.data:
+    # the loader then stays backend-free, and the saved model is the bare camera model.
+    trainer = model
+    if settings.augment:
+        trainer = keras.Sequential([keras.Input(model.input_shape[1:]), make_augmenter(settings.seed), model],
+                                   name=f"{model.name}_augmented")
+    trainer.compile(optimizer=keras.optimizers.Adam(schedule), loss=keras.losses.CategoricalCrossentropy(),
+                    metrics=["accuracy"])
     os.makedirs(run_dir, exist_ok=True)
     callbacks.append(keras.callbacks.CSVLogger(os.path.join(run_dir, "history.csv")))
     start = time.perf_counter()
-    history = model.fit(train_data, validation_data=val_data, epochs=settings.epochs, callbacks=callbacks,
+    history = trainer.fit(train_data, validation_data=val_data, epochs=settings.epochs, callbacks=callbacks,
                         verbose=0 if quiet else 2)
     seconds = time.perf_counter() - start
 

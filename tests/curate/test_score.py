@@ -118,3 +118,20 @@ def test_unscored_dataset_errors(tmp_path, workspace, dataset_name):
     assert "run <code>curate score</code>" in open(index).read()
     with pytest.raises(ValueError, match="no dataset named 'missing'"):
         score_dataset("missing")
+
+
+def test_dispute_scores_rank_and_keep_undecided_reviews_in_the_queue():
+    from curate.score import dispute_scores
+
+    agreement = np.array([0.9, 0.35, 0.5, 0.9, 0.44, 0.9])
+    conflict = np.array([False, False, True, False, False, False])
+    dup_conflict = np.array([False, False, False, True, False, False])
+    quality = np.array([0.9, 0.9, 0.9, 0.9, 0.9, 0.1])
+    issue = np.array([False, False, False, False, False, True])
+    reviewed = np.array([False, False, False, False, True, True])
+    undecided = np.array([False, False, False, False, True, False])
+    score = dispute_scores(agreement, conflict, dup_conflict, quality, issue)
+    np.testing.assert_allclose(score, [0.1, 0.65, 0.7, 0.6, 0.56, 0.78])
+    # reviewed: the model's doubt no longer counts; a 7-7 split stays disputed (>= 0.6)
+    score = dispute_scores(agreement, conflict, dup_conflict, quality, issue, reviewed, undecided)
+    np.testing.assert_allclose(score, [0.1, 0.65, 0.7, 0.6, 0.6, 0.1])

@@ -123,7 +123,8 @@ def test_push_pull_round_trip(client, workspace, built):
     assert (result["tasks"], result["tasks_done"], result["annotations"], result["skipped"]) == (3, 3, 5, 1)
     assert result["samples_changed"] == 3 and result["reviewed"] == 3
     assert result["label_changes"] == {"no label→sadness": 1}
-    assert result["disputed_before"] == 3 and result["disputed_after"] == 1  # row 3; row 1 (7-7) is under the 0.6 bar
+    # rows 1 (7-7) and 3 have no label after review: they stay in the queue for another annotator
+    assert result["disputed_before"] == 3 and result["disputed_after"] == 2
     assert result["annotators"]["admin@curate.test"]["agreement"] == 0.5
     assert result["annotators"]["ann2@curate.test"]["agreement"] == 0.5
 
@@ -137,6 +138,7 @@ def test_push_pull_round_trip(client, workspace, built):
     assert "disputed" not in row0.tags and "reviewed" in row0.tags
     assert sorted(v["annotator"] for v in row0.annotator_votes) == ["admin@curate.test", "ann2@curate.test"]
     assert row1.votes == votes(anger=7, disgust=7, unknown=2) and row1.ground_truth is None
+    assert row1.dispute_score == pytest.approx(0.6) and "disputed" in row1.tags
     assert row3.votes == votes(surprise=3, fear=3, neutral=3, unknown=1, NF=3)
     assert after["fer2013:00002"].votes == ROWS[2][3] and "reviewed" not in after["fer2013:00002"].tags
 

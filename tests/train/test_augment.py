@@ -1,0 +1,61 @@
+"""The one-pass affine augmenter maps pixels where the matrix says, and keeps faces in range."""
+
+import math
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from train.augment import RandomAffine, affine_rows, make_augmenter  # noqa: E402
+
+
+def _apply(x, flip=0.0, angle=0.0, scale=1.0, shift_x=0.0, shift_y=0.0):
+    n = len(x)
+    args = [np.full((n,), v, dtype="float32") for v in (flip, angle, scale, shift_x, shift_y)]
+    rows = affine_rows(*[keras.ops.convert_to_tensor(a) for a in args], size=x.shape[1:3])
+    out = keras.ops.image.affine_transform(x, rows, interpolation="bilinear", fill_mode="constant")
+    return keras.ops.convert_to_numpy(out)
+
+
+@pytest.fixture
+def faces():
+    rng = np.random.default_rng(0)
+    return rng.random((3, 12, 12, 1)).astype("float32")
+
+
+def test_identity(faces):
+    np.testing.assert_allclose(_apply(faces), faces, atol=1e-5)
+
+
+def test_flip_mirrors_columns(faces):
+    np.testing.assert_allclose(_apply(faces, flip=1.0), faces[:, :, ::-1], atol=1e-5)
+
+
+def test_shift_moves_content_right_and_down(faces):
+    out = _apply(faces, shift_x=2.0, shift_y=1.0)
+    np.testing.assert_allclose(out[:, 1:, 2:], faces[:, :-1, :-2], atol=1e-5)
+    assert np.all(out[:, 0, :] == 0) and np.all(out[:, :, :2] == 0)
+
+
+def test_quarter_turn_is_a_rotation(faces):
+    out = _apply(faces, angle=math.pi / 2)
+    # a quarter turn of a square image is a transpose plus a mirror, in one of the two directions
+    candidates = [np.rot90(faces, k, axes=(1, 2)) for k in (1, 3)]
+    assert min(np.abs(out - c).max() for c in candidates) < 1e-4
+
+
+def test_zoom_in_about_the_centre():
+    x = np.zeros((1, 11, 11, 1), dtype="float32")
+    x[0, 5, 7] = 1.0  # two pixels right of the centre
+    out = _apply(x, scale=2.0)
+    assert out[0, 5, 9] == pytest.approx(1.0)  # four pixels right after a 2x zoom
+
+
+def test_augmenter_keeps_shape_range_and_changes_training_batches_only(faces):
+    augment = make_augmenter(seed=1)
+    out = keras.ops.convert_to_numpy(augment(faces, training=True))
+    assert out.shape == faces.shape and out.min() >= 0.0 and out.max() <= 1.0
+    assert not np.allclose(out, faces)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(augment(faces, training=False)), faces)
+    assert isinstance(augment.layers[0], RandomAffine)
