@@ -93,7 +93,7 @@ def mikhaylevskiy(input_shape=(64, 64, 1), num_classes=4, dropout=0.2):
     return keras.Model(inputs, outputs, name="mikhaylevskiy")
 
 
-def camera(input_shape=(48, 48, 1), num_classes=8, dropout=0.1):
+def camera(input_shape=(48, 48, 1), num_classes=8, dropout=0.0, head_dropout=0.2):
     """Our default camera model: 14.3 MMAC, 143,064 parameters, under 200 KB as int8.
 
     A plain 3x3 convolution at full resolution, then separable blocks that
@@ -102,7 +102,9 @@ def camera(input_shape=(48, 48, 1), num_classes=8, dropout=0.1):
     MACs are spent where the face has detail (24x24 and below) rather than
     at 48x48, where Wiącek's model spends most. The second 256-wide block
     at 6x6 (+2.4 MMAC, about +20 ms on the camera) bought 1.7 to 2.7 points
-    of PublicTest accuracy in equal 10-minute CPU runs (benchmarks/RESULTS.md).
+    of PublicTest accuracy in equal 10-minute CPU runs; the model under-fits
+    a 40-minute CPU budget, so dropout is light (none spatial, 0.2 before the
+    classifier): same accuracy, macro-F1 0.670 vs 0.612 (benchmarks/RESULTS.md).
     """
     inputs = keras.Input(input_shape, name="face")
     x = layers.Conv2D(24, 3, padding="same", use_bias=False)(inputs)
@@ -113,7 +115,7 @@ def camera(input_shape=(48, 48, 1), num_classes=8, dropout=0.1):
     x = _sep_block(x, 128, 2, activation=layers.ReLU, dropout=dropout)
     x = _sep_block(x, 256, 2, activation=layers.ReLU, dropout=dropout, pool=False)
     x = layers.GlobalAveragePooling2D()(x)
-    x = layers.Dropout(0.3)(x)
+    x = layers.Dropout(head_dropout)(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="emotion")(x)
     return keras.Model(inputs, outputs, name="camera")
 
