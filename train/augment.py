@@ -5,9 +5,11 @@ contrast for lighting, and mild blur or noise — on batches of float faces
 (B, H, W, 1) in [0, 1].
 
 Flip, rotation, zoom and shift are composed into one affine matrix per face
-and applied in one resampling pass (:class:`RandomAffine`): on a 2-core CPU
-four separate Keras preprocessing layers took about as long as the model's
-own training step. All layers use ``keras.ops`` only (backend-neutral).
+and applied in one resampling pass (:class:`RandomAffine`) instead of four
+Keras preprocessing layers (4.5 ms against 11.5 ms a 64-face batch for the
+whole pipeline on 2 CPU cores; the model's own step takes ~130 ms). All
+layers use ``keras.ops`` only, so they run inside the training step on any
+Keras backend (``train/fit.py``).
 """
 
 import math

@@ -128,7 +128,7 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
     callbacks.append(keras.callbacks.CSVLogger(os.path.join(run_dir, "history.csv")))
     start = time.perf_counter()
     history = trainer.fit(train_data, validation_data=val_data, epochs=settings.epochs, callbacks=callbacks,
-                        verbose=0 if quiet else 2)
+                          verbose=0 if quiet else 2)
     seconds = time.perf_counter() - start
 
     model.save(os.path.join(run_dir, "model.keras"))
