@@ -23,7 +23,7 @@ import numpy as np
 
 from labels.balance import class_weights
 from train.data import load_export, tf_dataset
-from train.models import DEFAULT_MODEL, make_model
+from train.models import DEFAULT_MODEL, make_model, plain_copy
 
 WEIGHTINGS = ("none", "inverse", "effective")
 
@@ -99,7 +99,7 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
     classes = export.classes
     train = train_split or export.split("train")
     val = val_split or export.split("val")
-    model = make_model(settings.model, len(classes))
+    model = make_model(settings.model, len(classes), fused_norm=True)
     size = model.input_shape[1]
     weights = sample_weights(train.hard, len(classes), settings.class_weighting)
     train_data = tf_dataset(train, batch_size=settings.batch_size, training=True, soft=settings.soft_labels,
@@ -131,6 +131,7 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
                           verbose=0 if quiet else 2)
     seconds = time.perf_counter() - start
 
+    model = plain_copy(model, settings.model, len(classes))  # saved models hold standard Keras layers only
     model.save(os.path.join(run_dir, "model.keras"))
     probs = predict_keras(model, val.x)
     val_metrics = classification_metrics(val.hard, probs, classes)

@@ -5,7 +5,8 @@ Keras model whose input is a grayscale face scaled to [0, 1] (pixel / 255)
 and whose output is a softmax. Every layer lowers to TFLite ops the
 OpenMV Cam H7 Plus has (CONV_2D, DEPTHWISE_CONV_2D, MAX_POOL_2D, MEAN,
 FULLY_CONNECTED, SOFTMAX, RESHAPE; BatchNorm folds into convolutions,
-dropout disappears at inference).
+dropout disappears at inference). Factories take ``norm``, the batch
+normalization layer class (standard Keras by default).
 
 =============  ==========  ===============================================
 name           input       reference
@@ -28,10 +29,10 @@ import keras
 from keras import layers
 
 
-def _sep_block(x, filters, repeats, *, activation, dropout, pool=True):
+def _sep_block(x, filters, repeats, *, activation, dropout, norm, pool=True):
     for _ in range(repeats):
         x = layers.SeparableConv2D(filters, 3, padding="same")(x)
-        x = layers.BatchNormalization()(x)
+        x = norm()(x)
         x = activation()(x)
     if pool:
         x = layers.MaxPooling2D(2)(x)
@@ -40,26 +41,26 @@ def _sep_block(x, filters, repeats, *, activation, dropout, pool=True):
     return x
 
 
-def seed_cnn(input_shape=(48, 48, 1), num_classes=7, dropout=0.2):
+def seed_cnn(input_shape=(48, 48, 1), num_classes=7, dropout=0.2, norm=layers.BatchNormalization):
     """The seed team's 5-class camera CNN (76,711 parameters at 7 classes)."""
     inputs = keras.Input(input_shape, name="face")
     x = inputs
     for filters in (32, 64):
         x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
-        x = layers.BatchNormalization()(x)
+        x = norm()(x)
         x = layers.ReLU()(x)
     for filters in (16, 32, 64, 128):
-        x = _sep_block(x, filters, 2, activation=layers.ReLU, dropout=dropout, pool=filters != 128)
+        x = _sep_block(x, filters, 2, activation=layers.ReLU, dropout=dropout, pool=filters != 128, norm=norm)
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dense(128)(x)
-    x = layers.BatchNormalization()(x)
+    x = norm()(x)
     x = layers.ReLU()(x)
     x = layers.Dropout(0.3)(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="emotion")(x)
     return keras.Model(inputs, outputs, name="seed_cnn")
 
 
-def wiacek(input_shape=(48, 48, 1), num_classes=8, dropout=0.1, slope=0.02):
+def wiacek(input_shape=(48, 48, 1), num_classes=8, dropout=0.1, slope=0.02, norm=layers.BatchNormalization):
     """Wiącek's separable CNN (vicksam/fer-model, 173,537 parameters at 8 classes)."""
     def leaky():
         return layers.LeakyReLU(negative_slope=slope)
@@ -67,25 +68,25 @@ def wiacek(input_shape=(48, 48, 1), num_classes=8, dropout=0.1, slope=0.02):
     inputs = keras.Input(input_shape, name="face")
     x = inputs
     for filters, repeats in ((48, 3), (96, 3), (192, 2), (384, 1)):
-        x = _sep_block(x, filters, repeats, activation=leaky, dropout=dropout)
+        x = _sep_block(x, filters, repeats, activation=leaky, dropout=dropout, norm=norm)
     x = layers.SeparableConv2D(num_classes, 1, padding="same")(x)
     x = layers.GlobalAveragePooling2D()(x)
     outputs = layers.Softmax(name="emotion")(x)
     return keras.Model(inputs, outputs, name="wiacek")
 
 
-def mikhaylevskiy(input_shape=(64, 64, 1), num_classes=4, dropout=0.2):
+def mikhaylevskiy(input_shape=(64, 64, 1), num_classes=4, dropout=0.2, norm=layers.BatchNormalization):
     """A 64x64 depthwise-separable classifier after Mikhaylevskiy et al. (Raspberry Pi, 4 classes)."""
     inputs = keras.Input(input_shape, name="face")
     x = layers.Conv2D(32, 3, strides=2, padding="same", use_bias=False)(inputs)
-    x = layers.BatchNormalization()(x)
+    x = norm()(x)
     x = layers.ReLU()(x)
     for filters, stride in ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2)):
         x = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False)(x)
-        x = layers.BatchNormalization()(x)
+        x = norm()(x)
         x = layers.ReLU()(x)
         x = layers.Conv2D(filters, 1, use_bias=False)(x)
-        x = layers.BatchNormalization()(x)
+        x = norm()(x)
         x = layers.ReLU()(x)
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dropout(dropout)(x)
@@ -93,7 +94,7 @@ def mikhaylevskiy(input_shape=(64, 64, 1), num_classes=4, dropout=0.2):
     return keras.Model(inputs, outputs, name="mikhaylevskiy")
 
 
-def camera(input_shape=(48, 48, 1), num_classes=8, dropout=0.0, head_dropout=0.2):
+def camera(input_shape=(48, 48, 1), num_classes=8, dropout=0.0, head_dropout=0.2, norm=layers.BatchNormalization):
     """Our default camera model: 14.3 MMAC, 143,064 parameters, under 200 KB as int8.
 
     A plain 3x3 convolution at full resolution, then separable blocks that
@@ -108,12 +109,12 @@ def camera(input_shape=(48, 48, 1), num_classes=8, dropout=0.0, head_dropout=0.2
     """
     inputs = keras.Input(input_shape, name="face")
     x = layers.Conv2D(24, 3, padding="same", use_bias=False)(inputs)
-    x = layers.BatchNormalization()(x)
+    x = norm()(x)
     x = layers.ReLU()(x)
-    x = _sep_block(x, 32, 1, activation=layers.ReLU, dropout=0)
-    x = _sep_block(x, 64, 2, activation=layers.ReLU, dropout=dropout)
-    x = _sep_block(x, 128, 2, activation=layers.ReLU, dropout=dropout)
-    x = _sep_block(x, 256, 2, activation=layers.ReLU, dropout=dropout, pool=False)
+    x = _sep_block(x, 32, 1, activation=layers.ReLU, dropout=0, norm=norm)
+    x = _sep_block(x, 64, 2, activation=layers.ReLU, dropout=dropout, norm=norm)
+    x = _sep_block(x, 128, 2, activation=layers.ReLU, dropout=dropout, norm=norm)
+    x = _sep_block(x, 256, 2, activation=layers.ReLU, dropout=dropout, pool=False, norm=norm)
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dropout(head_dropout)(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="emotion")(x)
@@ -130,9 +131,24 @@ MODELS = {
 DEFAULT_MODEL = "camera"
 
 
-def make_model(name, num_classes, input_shape=None):
-    """Build a registered model; ValueError for an unknown name."""
+def make_model(name, num_classes, input_shape=None, *, fused_norm=False):
+    """Build a registered model; ValueError for an unknown name.
+
+    ``fused_norm=True`` builds it with :class:`train.layers.FusedBatchNormalization`
+    (faster training on TensorFlow's CPU; same weights as the plain model,
+    see :func:`plain_copy`).
+    """
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
     factory, default_shape = MODELS[name]
-    return factory(input_shape or default_shape, num_classes)
+    norm = layers.BatchNormalization
+    if fused_norm:
+        from train.layers import FusedBatchNormalization as norm
+    return factory(input_shape or default_shape, num_classes, norm=norm)
+
+
+def plain_copy(model, name, num_classes):
+    """The registered model ``name`` built with standard Keras layers, holding ``model``'s weights."""
+    plain = make_model(name, num_classes, model.input_shape[1:])
+    plain.set_weights(model.get_weights())
+    return plain
