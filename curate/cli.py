@@ -320,7 +320,8 @@ def train(export_dir, run_dir, model, epochs, batch_size, lr, hard, class_weight
         click.echo(f"out-of-fold probabilities: {path} (accuracy {accuracy:.3f})")
         with open(os.path.join(export_dir, "manifest.json")) as f:
             scheme = json.load(f)["scheme"]
-        summary = run_label_quality(dataset_name, scheme_name=scheme, pred_probs=path, partial=True)
+        summary = run_label_quality(dataset_name, scheme_name=scheme, pred_probs=path, partial=True,
+                                    quiet=quiet)
         click.echo(f"label quality from the model: {summary['label_issues']} label issues, "
                    f"{summary['disputed']} disputed")
         return

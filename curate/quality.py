@@ -16,6 +16,7 @@ logits), ``quality_label`` (ground truth under the scheme), ``mistakenness``
 (FiftyOne Brain), the ``label-issue`` tag, then refreshes disputes and views.
 """
 
+import logging
 import os
 
 import numpy as np
@@ -109,7 +110,7 @@ def run_label_quality(name, *, scheme_name="fer8", pred_probs=None, field=None, 
         probs = baseline_pred_probs(hog_features(grays), labels, num_classes=len(scheme.classes), folds=folds, seed=seed)
 
     is_issue, quality = label_issues(labels, probs, num_classes=len(scheme.classes))
-    _write(ds, ids, rows, scheme, labels, probs, is_issue, quality)
+    _write(ds, ids, rows, scheme, labels, probs, is_issue, quality, quiet=quiet)
     refresh_disputes(ds)
     accuracy = float((probs.argmax(axis=1) == labels).mean())
     summary = {
@@ -123,7 +124,7 @@ def run_label_quality(name, *, scheme_name="fer8", pred_probs=None, field=None, 
     return summary
 
 
-def _write(ds, ids, rows, scheme, labels, probs, is_issue, quality):
+def _write(ds, ids, rows, scheme, labels, probs, is_issue, quality, *, quiet=False):
     import fiftyone as fo
     import fiftyone.brain as fob
 
@@ -148,4 +149,11 @@ def _write(ds, ids, rows, scheme, labels, probs, is_issue, quality):
     if issue_ids:
         ds.select(issue_ids).tag_samples("label-issue")
     labelled = ds.select([ids[r] for r in rows])
-    fob.compute_mistakenness(labelled, "oof_prediction", label_field="quality_label", progress=False)
+    brain_log = logging.getLogger("fiftyone.brain")
+    level = brain_log.level
+    if quiet:  # FiftyOne Brain logs "Computing mistakenness..." lines at INFO
+        brain_log.setLevel(logging.WARNING)
+    try:
+        fob.compute_mistakenness(labelled, "oof_prediction", label_field="quality_label", progress=False)
+    finally:
+        brain_log.setLevel(level)
