@@ -9,9 +9,11 @@ A run directory holds everything needed to trace and reuse the model::
     confusion_val.png  val confusion matrix
     export.json        the export's manifest (dataset, view, scheme, label rule, hash)
 
-Keras 3 code with no TensorFlow-only calls in the model or the loop, so the
-same run can train under another Keras backend on a GPU machine; the
-conversion to TFLite (``train/quantize.py``) runs here with TensorFlow.
+Keras 3 code with no TensorFlow-only calls in the model or the loop (the
+fused batch norm of :mod:`train.layers` falls back to Keras' own off
+TensorFlow), so the same run can train under another Keras backend on a GPU
+machine; the conversion to TFLite (``train/quantize.py``) runs here with
+TensorFlow.
 """
 
 import dataclasses
