@@ -40,17 +40,28 @@ def affine_rows(flip, angle, scale, shift_x, shift_y, size):
     return ops.stack([a00, a01, b0, a10, a11, b1, zeros, zeros], axis=1)
 
 
-class RandomAffine(layers.Layer):
-    """Random flip, rotation (±``degrees``), zoom (±``zoom``) and shift (±``shift`` of the size), one pass."""
+class _Augmentation(layers.Layer):
+    """A random change of (B, H, W, 1) batches: :meth:`augment` in training, the identity otherwise."""
 
-    def __init__(self, degrees=10.0, zoom=0.1, shift=0.1, flip=True, seed=None, **kwargs):
+    def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.degrees, self.zoom, self.shift, self.flip = degrees, zoom, shift, flip
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def call(self, x, training=False):
-        if not training:
-            return x
+        return self.augment(x) if training else x
+
+    def augment(self, x):
+        raise NotImplementedError
+
+
+class RandomAffine(_Augmentation):
+    """Random flip, rotation (±``degrees``), zoom (±``zoom``) and shift (±``shift`` of the size), one pass."""
+
+    def __init__(self, degrees=10.0, zoom=0.1, shift=0.1, flip=True, seed=None, **kwargs):
+        super().__init__(seed, **kwargs)
+        self.degrees, self.zoom, self.shift, self.flip = degrees, zoom, shift, flip
+
+    def augment(self, x):
         ops = keras.ops
         batch = ops.shape(x)[0]
         height, width = x.shape[1], x.shape[2]
@@ -67,17 +78,14 @@ class RandomAffine(layers.Layer):
         return keras.ops.image.affine_transform(x, rows, interpolation="bilinear", fill_mode="nearest")
 
 
-class RandomLighting(layers.Layer):
+class RandomLighting(_Augmentation):
     """Brightness ± ``brightness`` (added) and contrast × [1 - ``contrast``, 1 + ``contrast``] about each face's mean."""
 
     def __init__(self, brightness=0.2, contrast=0.2, seed=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(seed, **kwargs)
         self.brightness, self.contrast = brightness, contrast
-        self.seed_generator = keras.random.SeedGenerator(seed)
 
-    def call(self, x, training=False):
-        if not training:
-            return x
+    def augment(self, x):
         ops = keras.ops
         shape = (ops.shape(x)[0], 1, 1, 1)
         delta = keras.random.uniform(shape, -self.brightness, self.brightness, seed=self.seed_generator)
@@ -86,17 +94,14 @@ class RandomLighting(layers.Layer):
         return ops.clip((x - mean) * factor + mean + delta, 0.0, 1.0)
 
 
-class RandomBlurNoise(layers.Layer):
+class RandomBlurNoise(_Augmentation):
     """With probability ``p`` each: a 3x3 Gaussian blur; additive noise of std ``noise``."""
 
     def __init__(self, p=0.2, noise=0.02, seed=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(seed, **kwargs)
         self.p, self.noise = p, noise
-        self.seed_generator = keras.random.SeedGenerator(seed)
 
-    def call(self, x, training=False):
-        if not training:
-            return x
+    def augment(self, x):
         ops = keras.ops
         kernel = ops.convert_to_tensor([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]) / 16.0
         kernel = ops.reshape(kernel, (3, 3, 1, 1))
