@@ -38,6 +38,8 @@ def main():
     parser.add_argument("--labels", default="majority")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--start-size", type=int, default=0,
+                        help="progressive resizing: training faces grow from this size to 48 (0: off)")
     parser.add_argument("--ship", action="store_true", help="copy the result into openmv/model/")
     parser.add_argument("--ship-run", help="only ship this already quantized run directory, no training")
     args = parser.parse_args()
@@ -56,7 +58,8 @@ def main():
         export_dataset(name, export, view_name="clean-train", scheme_name="fer8", label_rule=args.labels, quiet=True)
     run = OUT / "runs" / f"{time.strftime('%Y%m%d-%H%M%S')}-{args.model}"
     settings = TrainSettings(model=args.model, epochs=1000, batch_size=args.batch_size, learning_rate=args.lr,
-                             soft_labels=args.labels != "majority", patience=1000, max_minutes=args.minutes)
+                             soft_labels=args.labels != "majority", patience=1000, max_minutes=args.minutes,
+                             start_size=args.start_size)
     metrics = train_model(str(export), str(run), settings)
     tflite, camera = quantize_run(str(run))
     metrics = json.loads((run / "metrics.json").read_text())

@@ -291,6 +291,9 @@ def export(out, view_name, scheme, label_rule, formats, balanced, overwrite, dat
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--max-minutes", type=float, default=0.0, show_default=True,
               help="Wall-clock budget: cosine LR over the budget, stop when spent (0 = by epochs).")
+@click.option("--start-size", type=click.IntRange(0, 1024), default=0, show_default=True,
+              help="Progressive resizing: train on faces grown from this size to the model's input "
+                   "over the first 60 % of training (0 = off).")
 @click.option("--cv", type=click.IntRange(2, 20), default=None,
               help="K-fold out-of-fold probabilities for every train sample, written back to the dataset.")
 @dataset_option
@@ -298,7 +301,7 @@ def export(out, view_name, scheme, label_rule, formats, balanced, overwrite, dat
 @quiet_option
 @user_errors
 def train(export_dir, run_dir, model, epochs, batch_size, lr, hard, class_weights, no_augment, patience, seed,
-          max_minutes, cv, dataset_name, workspace, quiet):
+          max_minutes, start_size, cv, dataset_name, workspace, quiet):
     """Train a model on an export; write model, history, metrics and plots to a run directory.
 
     \b
@@ -310,7 +313,7 @@ def train(export_dir, run_dir, model, epochs, batch_size, lr, hard, class_weight
 
     settings = TrainSettings(model=model, epochs=epochs, batch_size=batch_size, learning_rate=lr,
                              soft_labels=not hard, class_weighting=class_weights, augment=not no_augment,
-                             patience=patience, seed=seed, max_minutes=max_minutes)
+                             patience=patience, seed=seed, max_minutes=max_minutes, start_size=start_size)
     run_dir = run_dir or str(workspace.runs_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{model}{'-cv' if cv else ''}")
     if cv:
         from curate.quality import run_label_quality

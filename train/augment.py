@@ -114,6 +114,46 @@ class RandomBlurNoise(_Augmentation):
         return ops.clip(ops.where(noisy, x + noise, x), 0.0, 1.0)
 
 
+class TrainingResize(layers.Layer):
+    """Resizes training batches (B, H, W, 1) to (size, size); the identity at inference.
+
+    ``size`` is a variable that a callback lowers early in training
+    (progressive resizing, :func:`progressive_size`); the model after this
+    layer must accept any spatial size (fully convolutional with global
+    pooling, built with ``input_shape=(None, None, 1)``).
+    """
+
+    def __init__(self, size, **kwargs):
+        super().__init__(**kwargs)
+        self.size = self.add_weight(shape=(), dtype="int32", initializer=keras.initializers.Constant(size),
+                                    trainable=False, name="size")
+
+    def call(self, x, training=False):
+        if not training:
+            return x
+        if keras.backend.backend() == "tensorflow":  # a size read in the graph: one trace for every size
+            import tensorflow as tf
+
+            size = tf.convert_to_tensor(self.size)
+            return tf.image.resize(x, tf.stack([size, size]), method="bilinear", antialias=True)
+        size = int(keras.ops.convert_to_numpy(self.size))  # eager backends
+        return keras.ops.image.resize(x, (size, size), interpolation="bilinear", antialias=True)
+
+
+def progressive_size(progress, start, full, ramp_end=0.6, step=4):
+    """Training resolution at ``progress`` in [0, 1] of training: int pixels.
+
+    Grows linearly from ``start`` at 0 to ``full`` at ``ramp_end``, rounded
+    down to a multiple of ``step`` (never below ``start``), then stays at
+    ``full``: low-resolution steps are cheap while the learning rate is
+    high, and the last part of training sees the camera's resolution.
+    """
+    if progress >= ramp_end or start >= full:
+        return int(full)
+    size = start + (full - start) * progress / ramp_end
+    return int(max(start, min(full, step * math.floor(size / step))))
+
+
 def make_augmenter(seed=0):
     """A Keras Sequential applied to training batches (B, H, W, 1) only."""
     return keras.Sequential([

@@ -3,11 +3,19 @@
 A run directory holds everything needed to trace and reuse the model::
 
     model.keras        the trained float model (best val epoch)
-    history.csv        per-epoch loss / accuracy / val_loss / val_accuracy / lr
+    history.csv        per-epoch loss / accuracy / val_loss / val_accuracy (/ train_size)
     metrics.json       val metrics (float), settings, wall time, export lineage
     curves.png         training curves
     confusion_val.png  val confusion matrix
     export.json        the export's manifest (dataset, view, scheme, label rule, hash)
+
+Progressive resizing (``start_size``): the model is built for any size and
+trained on faces resized inside the training step, from ``start_size`` up
+to its input size over the first 60 % of training (by wall clock under a
+time budget, else by epochs); the saved model has the fixed input size.
+Cheap low-resolution steps while the learning rate is high buy more epochs
+in a CPU budget. Several training steps run per graph call
+(``steps_per_execution``), which cuts Keras' per-step overhead on the CPU.
 
 Keras 3 code with no TensorFlow-only calls in the model or the loop (the
 fused batch norm of :mod:`train.layers` falls back to Keras' own off
@@ -25,9 +33,10 @@ import numpy as np
 
 from labels.balance import class_weights
 from train.data import load_export, tf_dataset
-from train.models import DEFAULT_MODEL, make_model, plain_copy
+from train.models import DEFAULT_MODEL, default_input_shape, make_model, plain_copy
 
 WEIGHTINGS = ("none", "inverse", "effective")
+MIN_START_SIZE = 16  # progressive resizing: the models pool 3 to 4 times
 
 
 @dataclasses.dataclass
@@ -42,6 +51,8 @@ class TrainSettings:
     patience: int = 15
     seed: int = 0
     max_minutes: float = 0.0  # > 0: cosine schedule over wall-clock time, stop when it is spent
+    start_size: int = 0  # > 0: progressive resizing, training faces grow from this size to the model's
+    steps_per_execution: int = 8  # training steps per graph call (less per-step Python overhead)
 
 
 def time_budget_callback(base_lr, minutes, alpha=0.02):
@@ -70,6 +81,37 @@ def time_budget_callback(base_lr, minutes, alpha=0.02):
     return TimeBudget()
 
 
+def progressive_resize_callback(resize_layer, start, full, epochs, minutes):
+    """Set ``resize_layer``'s size before each batch from the progress of training.
+
+    Progress is the fraction of the wall-clock budget spent (``minutes`` > 0)
+    or of the epochs run; sizes follow :func:`train.augment.progressive_size`.
+    """
+    import keras
+
+    from train.augment import progressive_size
+
+    class ProgressiveResize(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.start, self.epoch, self.sizes = time.perf_counter(), 0, []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_begin(self, batch, logs=None):
+            if minutes > 0:
+                progress = (time.perf_counter() - self.start) / (minutes * 60)
+            else:
+                progress = self.epoch / max(1, epochs)
+            resize_layer.size.assign(progressive_size(progress, start, full))
+
+        def on_epoch_end(self, epoch, logs=None):
+            if logs is not None:
+                logs["train_size"] = int(keras.ops.convert_to_numpy(resize_layer.size))
+
+    return ProgressiveResize()
+
+
 def sample_weights(hard, num_classes, method):
     """Per-sample weights (N,) from class weights on the train labels; None for ``none``."""
     if method not in WEIGHTINGS:
@@ -90,7 +132,7 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
 
     import keras
 
-    from train.augment import make_augmenter
+    from train.augment import TrainingResize, make_augmenter
 
     warnings.filterwarnings("ignore", message=".*shuffle=True. was passed.*")
     from train.evaluate import classification_metrics, plot_confusion, plot_history, predict_keras
@@ -101,8 +143,14 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
     classes = export.classes
     train = train_split or export.split("train")
     val = val_split or export.split("val")
-    model = make_model(settings.model, len(classes), fused_norm=True)
-    size = model.input_shape[1]
+    full_shape = default_input_shape(settings.model)
+    size = full_shape[0]
+    if 0 < settings.start_size < MIN_START_SIZE:
+        raise ValueError(f"start size {settings.start_size} px is too small; use 0 (off) or at least {MIN_START_SIZE}")
+    progressive = 0 < settings.start_size < size
+    # Progressive resizing trains one model at several sizes: build it for any size.
+    model = make_model(settings.model, len(classes), (None, None, full_shape[2]) if progressive else None,
+                       fused_norm=True)
     weights = sample_weights(train.hard, len(classes), settings.class_weighting)
     train_data = tf_dataset(train, batch_size=settings.batch_size, training=True, soft=settings.soft_labels,
                             sample_weight=weights, seed=settings.seed, input_size=size)
@@ -120,12 +168,17 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
                                                           alpha=0.02)
     # Augmentation runs inside the training step (on the backend's device), not in tf.data:
     # the loader then stays backend-free, and the saved model is the bare camera model.
+    stages = [make_augmenter(settings.seed)] if settings.augment else []
+    if progressive:
+        resize = TrainingResize(size, name="progressive_resize")
+        stages.append(resize)
+        callbacks.append(progressive_resize_callback(resize, settings.start_size, size, settings.epochs,
+                                                     settings.max_minutes))
     trainer = model
-    if settings.augment:
-        trainer = keras.Sequential([keras.Input(model.input_shape[1:]), make_augmenter(settings.seed), model],
-                                   name=f"{model.name}_augmented")
+    if stages:
+        trainer = keras.Sequential([keras.Input(full_shape), *stages, model], name=f"{model.name}_training")
     trainer.compile(optimizer=keras.optimizers.Adam(schedule), loss=keras.losses.CategoricalCrossentropy(),
-                    metrics=["accuracy"])
+                    metrics=["accuracy"], steps_per_execution=settings.steps_per_execution)
     os.makedirs(run_dir, exist_ok=True)
     callbacks.append(keras.callbacks.CSVLogger(os.path.join(run_dir, "history.csv")))
     start = time.perf_counter()
@@ -133,7 +186,7 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
                           verbose=0 if quiet else 2)
     seconds = time.perf_counter() - start
 
-    model = plain_copy(model, settings.model, len(classes))  # saved models hold standard Keras layers only
+    model = plain_copy(model, settings.model, len(classes), full_shape)  # saved models hold standard Keras layers only
     model.save(os.path.join(run_dir, "model.keras"))
     probs = predict_keras(model, val.x)
     val_metrics = classification_metrics(val.hard, probs, classes)

@@ -133,6 +133,13 @@ MODELS = {
 DEFAULT_MODEL = "camera"
 
 
+def default_input_shape(name):
+    """The (H, W, C) input a registered model is built for; ValueError for an unknown name."""
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
+    return MODELS[name][1]
+
+
 def make_model(name, num_classes, input_shape=None, *, fused_norm=False):
     """Build a registered model; ValueError for an unknown name.
 
@@ -140,17 +147,20 @@ def make_model(name, num_classes, input_shape=None, *, fused_norm=False):
     (faster training on TensorFlow's CPU; same weights as the plain model,
     see :func:`plain_copy`).
     """
-    if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
-    factory, default_shape = MODELS[name]
+    default_shape = default_input_shape(name)
+    factory = MODELS[name][0]
     norm = layers.BatchNormalization
     if fused_norm:
         from train.layers import FusedBatchNormalization as norm
     return factory(input_shape or default_shape, num_classes, norm=norm)
 
 
-def plain_copy(model, name, num_classes):
-    """The registered model ``name`` built with standard Keras layers, holding ``model``'s weights."""
-    plain = make_model(name, num_classes, model.input_shape[1:])
+def plain_copy(model, name, num_classes, input_shape=None):
+    """The registered model ``name`` built with standard Keras layers, holding ``model``'s weights.
+
+    ``input_shape`` defaults to ``model``'s (give it when ``model`` was built
+    for any size, ``(None, None, 1)``, and the copy must have a fixed one).
+    """
+    plain = make_model(name, num_classes, input_shape or model.input_shape[1:])
     plain.set_weights(model.get_weights())
     return plain

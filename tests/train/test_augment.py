@@ -7,7 +7,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from train.augment import RandomAffine, affine_rows, make_augmenter  # noqa: E402
+from train.augment import RandomAffine, TrainingResize, affine_rows, make_augmenter, progressive_size  # noqa: E402
 
 
 def _apply(x, flip=0.0, angle=0.0, scale=1.0, shift_x=0.0, shift_y=0.0):
@@ -59,3 +59,19 @@ def test_augmenter_keeps_shape_range_and_changes_training_batches_only(faces):
     assert not np.allclose(out, faces)
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(augment(faces, training=False)), faces)
     assert isinstance(augment.layers[0], RandomAffine)
+
+
+def test_progressive_size_ramps_in_steps_then_holds():
+    assert progressive_size(0.0, 32, 48) == 32
+    assert progressive_size(0.3, 32, 48) == 40
+    assert progressive_size(0.59, 32, 48) == 44
+    assert [progressive_size(p, 32, 48) for p in (0.6, 0.9, 1.5)] == [48, 48, 48]
+    assert progressive_size(0.0, 48, 48) == 48
+
+
+def test_training_resize_resizes_in_training_only():
+    layer = TrainingResize(48)
+    x = np.random.default_rng(0).random((2, 48, 48, 1)).astype("float32")
+    layer.size.assign(32)
+    assert tuple(layer(x, training=True).shape) == (2, 32, 32, 1)
+    assert np.array_equal(np.asarray(layer(x, training=False)), x)

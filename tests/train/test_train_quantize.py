@@ -37,6 +37,19 @@ def test_learns_a_separable_fixture_well_above_chance(trained):
     assert metrics["export"]["content_hash"] == "fixture"
 
 
+def test_progressive_resizing_grows_the_faces_and_saves_a_fixed_size_model(tmp_path):
+    export = write_export(tmp_path / "export", n_train=200)
+    settings = TrainSettings(epochs=10, batch_size=8, patience=10, start_size=32)
+    metrics = train_model(export, str(tmp_path / "run"), settings, quiet=True)
+    assert metrics["val"]["float"]["accuracy"] > 0.9
+    lines = (tmp_path / "run" / "history.csv").read_text().splitlines()
+    column = lines[0].split(",").index("train_size")
+    sizes = [int(float(line.split(",")[column])) for line in lines[1:]]
+    # epochs 0..9 of 10, a linear ramp over the first 60 % rounded down to 4 px, then 48
+    assert sizes == [32, 32, 36, 40, 40, 44] + [48] * 4
+    assert load_run_model(str(tmp_path / "run")).input_shape == (None, 48, 48, 1)
+
+
 def test_int8_quantization_parameters_and_agreement(trained):
     export, run, _ = trained
     path, report = quantize_run(str(run))
