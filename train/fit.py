@@ -82,7 +82,7 @@ def time_budget_callback(base_lr, minutes, alpha=0.02):
 
 
 def progressive_resize_callback(resize_layer, start, full, epochs, minutes):
-    """Set ``resize_layer``'s size before each batch from the progress of training.
+    """Set ``resize_layer``'s size before each graph call of training from its progress.
 
     Progress is the fraction of the wall-clock budget spent (``minutes`` > 0)
     or of the epochs run; sizes follow :func:`train.augment.progressive_size`.
@@ -93,7 +93,7 @@ def progressive_resize_callback(resize_layer, start, full, epochs, minutes):
 
     class ProgressiveResize(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
-            self.start, self.epoch, self.sizes = time.perf_counter(), 0, []
+            self.start, self.epoch = time.perf_counter(), 0
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch
