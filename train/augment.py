@@ -151,7 +151,7 @@ def progressive_size(progress, start, full, ramp_end=0.6, step=4):
     if progress >= ramp_end or start >= full:
         return int(full)
     size = start + (full - start) * progress / ramp_end
-    return int(max(start, min(full, step * math.floor(size / step))))
+    return int(max(start, step * math.floor(size / step)))
 
 
 def make_augmenter(seed=0):

@@ -138,6 +138,8 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
     from train.evaluate import classification_metrics, plot_confusion, plot_history, predict_keras
 
     settings = settings or TrainSettings()
+    if 0 < settings.start_size < MIN_START_SIZE:
+        raise ValueError(f"start size {settings.start_size} px is too small; use 0 (off) or at least {MIN_START_SIZE}")
     keras.utils.set_random_seed(settings.seed)
     export = load_export(export_path)
     classes = export.classes
@@ -145,8 +147,6 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
     val = val_split or export.split("val")
     full_shape = default_input_shape(settings.model)
     size = full_shape[0]
-    if 0 < settings.start_size < MIN_START_SIZE:
-        raise ValueError(f"start size {settings.start_size} px is too small; use 0 (off) or at least {MIN_START_SIZE}")
     progressive = 0 < settings.start_size < size
     # Progressive resizing trains one model at several sizes: build it for any size.
     model = make_model(settings.model, len(classes), (None, None, full_shape[2]) if progressive else None,
