@@ -40,6 +40,9 @@ def main():
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--start-size", type=int, default=0,
                         help="progressive resizing: training faces grow from this size to 48 (0: off)")
+    parser.add_argument("--teacher", action="append", default=[],
+                        help="distil from this earlier run directory (repeat for an ensemble)")
+    parser.add_argument("--teacher-weight", type=float, default=0.5, help="the teachers' share of the targets")
     parser.add_argument("--ship", action="store_true", help="copy the result into openmv/model/")
     parser.add_argument("--ship-run", help="only ship this already quantized run directory, no training")
     args = parser.parse_args()
@@ -59,7 +62,8 @@ def main():
     run = OUT / "runs" / f"{time.strftime('%Y%m%d-%H%M%S')}-{args.model}"
     settings = TrainSettings(model=args.model, epochs=1000, batch_size=args.batch_size, learning_rate=args.lr,
                              soft_labels=args.labels != "majority", patience=1000, max_minutes=args.minutes,
-                             start_size=args.start_size)
+                             start_size=args.start_size, teachers=tuple(os.path.abspath(t) for t in args.teacher),
+                             teacher_weight=args.teacher_weight)
     metrics = train_model(str(export), str(run), settings)
     tflite, camera = quantize_run(str(run))
     metrics = json.loads((run / "metrics.json").read_text())
@@ -74,6 +78,9 @@ def main():
     print(f"MACs                 {camera['macs'] / 1e6:.2f} M")
     print(f"est. H7 Plus latency {camera['estimated_latency_ms']:.0f} ms   target <= 150 ms")
     print(f"training wall time   {metrics['train_seconds'] / 60:.1f} min on {os.cpu_count()} CPU cores   target <= 45 min")
+    if args.teacher:
+        print(f"teachers             {len(args.teacher)} earlier runs, weight {args.teacher_weight} "
+              f"(their training time is not in the figure above)")
     if args.ship:
         ship(run)
 

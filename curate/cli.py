@@ -294,6 +294,10 @@ def export(out, view_name, scheme, label_rule, formats, balanced, overwrite, dat
 @click.option("--start-size", type=click.IntRange(0, 1024), default=0, show_default=True,
               help="Progressive resizing: train on faces grown from this size to the model's input "
                    "over the first 60 % of training (0 = off).")
+@click.option("--teacher", "teachers", multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="Distil from this earlier run (repeat for an ensemble): targets blend labels and its predictions.")
+@click.option("--teacher-weight", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="The teachers' share of the training targets.")
 @click.option("--cv", type=click.IntRange(2, 20), default=None,
               help="K-fold out-of-fold probabilities for every train sample, written back to the dataset.")
 @dataset_option
@@ -301,19 +305,21 @@ def export(out, view_name, scheme, label_rule, formats, balanced, overwrite, dat
 @quiet_option
 @user_errors
 def train(export_dir, run_dir, model, epochs, batch_size, lr, hard, class_weights, no_augment, patience, seed,
-          max_minutes, start_size, cv, dataset_name, workspace, quiet):
+          max_minutes, start_size, teachers, teacher_weight, cv, dataset_name, workspace, quiet):
     """Train a model on an export; write model, history, metrics and plots to a run directory.
 
     \b
     Example:
       curate train exports/fer8 --model camera --epochs 60
       curate train exports/fer8 --cv 5 --epochs 20      # out-of-fold probabilities → label quality
+      curate train exports/fer8 --teacher RUN1 --teacher RUN2   # distil an ensemble of earlier runs
     """
     from train.fit import TrainSettings, train_model
 
     settings = TrainSettings(model=model, epochs=epochs, batch_size=batch_size, learning_rate=lr,
                              soft_labels=not hard, class_weighting=class_weights, augment=not no_augment,
-                             patience=patience, seed=seed, max_minutes=max_minutes, start_size=start_size)
+                             patience=patience, seed=seed, max_minutes=max_minutes, start_size=start_size,
+                             teachers=tuple(os.path.abspath(t) for t in teachers), teacher_weight=teacher_weight)
     run_dir = run_dir or str(workspace.runs_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{model}{'-cv' if cv else ''}")
     if cv:
         from curate.quality import run_label_quality

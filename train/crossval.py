@@ -22,6 +22,9 @@ def cross_validate(export_path, run_dir, settings, *, folds=5, quiet=False):
     from train.evaluate import predict_keras
     from train.runs import load_run_model
 
+    if settings.teachers:
+        raise ValueError("cross-validation cannot use teachers: they were trained on the held-out folds, "
+                         "so the out-of-fold probabilities would not be out of fold")
     export = load_export(export_path)
     train, val = export.split("train"), export.split("val")
     counts = np.bincount(train.hard)

@@ -17,6 +17,10 @@ Cheap low-resolution steps while the learning rate is high buy more epochs
 in a CPU budget. Several training steps run per graph call
 (``steps_per_execution``), which cuts Keras' per-step overhead on the CPU.
 
+Teachers (``teachers``: earlier run directories) blend their predictions
+into the training targets (:mod:`train.distill`); ``teacher_seconds`` in
+the metrics is the time their predictions took, outside ``train_seconds``.
+
 Keras 3 code with no TensorFlow-only calls in the model or the loop (the
 fused batch norm of :mod:`train.layers` falls back to Keras' own off
 TensorFlow), so the same run can train under another Keras backend on a GPU
@@ -53,6 +57,8 @@ class TrainSettings:
     max_minutes: float = 0.0  # > 0: cosine schedule over wall-clock time, stop when it is spent
     start_size: int = 0  # > 0: progressive resizing, training faces grow from this size to the model's
     steps_per_execution: int = 8  # training steps per graph call (less per-step Python overhead)
+    teachers: tuple = ()  # run directories whose models teach this one (see train/distill.py)
+    teacher_weight: float = 0.5  # the teachers' share of the training targets
 
 
 def time_budget_callback(base_lr, minutes, alpha=0.02):
@@ -151,8 +157,18 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
     # Progressive resizing trains one model at several sizes: build it for any size.
     model = make_model(settings.model, len(classes), (None, None, full_shape[2]) if progressive else None,
                        fused_norm=True)
+    soft, teacher_seconds = settings.soft_labels, 0.0
+    if settings.teachers:
+        from train.distill import blend_targets, teacher_probabilities
+
+        labels = train.soft if soft else np.eye(len(classes), dtype=np.float32)[train.hard]
+        started = time.perf_counter()
+        teacher = teacher_probabilities(settings.teachers, train.x, classes)
+        teacher_seconds = time.perf_counter() - started
+        train = dataclasses.replace(train, soft=blend_targets(labels, teacher, settings.teacher_weight))
+        soft = True
     weights = sample_weights(train.hard, len(classes), settings.class_weighting)
-    train_data = tf_dataset(train, batch_size=settings.batch_size, training=True, soft=settings.soft_labels,
+    train_data = tf_dataset(train, batch_size=settings.batch_size, training=True, soft=soft,
                             sample_weight=weights, seed=settings.seed, input_size=size)
     val_data = tf_dataset(val, batch_size=512, training=False, soft=False, input_size=size)
     steps = max(1, int(np.ceil(len(train) / settings.batch_size)))
@@ -198,7 +214,8 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
     metrics = {
         "model": settings.model, "params": int(model.count_params()), "classes": classes,
         "settings": dataclasses.asdict(settings), "epochs_run": len(history.history["loss"]),
-        "train_seconds": round(seconds, 1), "train_samples": len(train), "val": {"float": val_metrics},
+        "train_seconds": round(seconds, 1), "teacher_seconds": round(teacher_seconds, 1),
+        "train_samples": len(train), "val": {"float": val_metrics},
         "export": {"path": os.path.abspath(export_path), "content_hash": export.manifest["content_hash"],
                    "dataset": export.manifest["dataset"], "view": export.manifest["view"],
                    "scheme": export.manifest["scheme"], "label_rule": export.manifest["label_rule"]},

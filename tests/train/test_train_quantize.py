@@ -139,3 +139,37 @@ def test_export_errors(tmp_path, trained):
         train_model(empty, str(tmp_path / "r"), TrainSettings(epochs=1), quiet=True)
     with pytest.raises(FileNotFoundError, match="not an export"):
         load_export(str(tmp_path))
+
+
+def _relabel_train_wrongly(export):
+    """Shift every train label to the next class: a model trained on them alone learns the wrong mapping."""
+    path = os.path.join(export, "train-00000.npz")
+    shard = dict(np.load(path))
+    k = shard["soft"].shape[1]
+    wrong = (shard["hard"].astype(int) + 1) % k
+    shard["soft"], shard["hard"] = np.eye(k, dtype=np.float32)[wrong], wrong.astype(np.int16)
+    np.savez(path, **shard)
+
+
+def test_a_teacher_alone_teaches_the_student(tmp_path, trained):
+    _, teacher_run, _ = trained
+    export = write_export(tmp_path / "export", n_train=200)
+    _relabel_train_wrongly(export)
+    settings = TrainSettings(epochs=10, batch_size=8, patience=10, teachers=(str(teacher_run),), teacher_weight=1.0)
+    metrics = train_model(export, str(tmp_path / "run"), settings, quiet=True)
+    # the export's labels are all wrong; only the teacher's predictions can give > 90 % (chance 1/3)
+    assert metrics["val"]["float"]["accuracy"] > 0.9
+    assert list(metrics["settings"]["teachers"]) == [str(teacher_run)]
+
+
+def test_teacher_errors(tmp_path, trained):
+    from train.crossval import cross_validate
+
+    _, teacher_run, _ = trained
+    other = write_export(tmp_path / "other", classes=("anger", "fear", "sadness"))
+    with pytest.raises(ValueError, match="teachers must be trained on the same scheme"):
+        train_model(other, str(tmp_path / "r1"), TrainSettings(epochs=1, teachers=(str(teacher_run),)), quiet=True)
+    with pytest.raises(FileNotFoundError, match="not a training run"):
+        train_model(other, str(tmp_path / "r2"), TrainSettings(epochs=1, teachers=(str(tmp_path),)), quiet=True)
+    with pytest.raises(ValueError, match="cannot use teachers"):
+        cross_validate(other, str(tmp_path / "cv"), TrainSettings(epochs=1, teachers=(str(teacher_run),)))
