@@ -79,8 +79,8 @@ def main():
     print(f"est. H7 Plus latency {camera['estimated_latency_ms']:.0f} ms   target <= 150 ms")
     print(f"training wall time   {metrics['train_seconds'] / 60:.1f} min on {os.cpu_count()} CPU cores   target <= 45 min")
     if args.teacher:
-        print(f"teachers             {len(args.teacher)} earlier runs, weight {args.teacher_weight} "
-              f"(their training time is not in the figure above)")
+        print(f"teachers             {len(args.teacher)} earlier runs, weight {args.teacher_weight}; their "
+              f"predictions took {metrics['teacher_seconds'] / 60:.1f} min more (their training is not counted)")
     if args.ship:
         ship(run)
 
