@@ -298,6 +298,9 @@ def export(out, view_name, scheme, label_rule, formats, balanced, overwrite, dat
               help="Distil from this earlier run (repeat for an ensemble): targets blend labels and its predictions.")
 @click.option("--teacher-weight", type=click.FloatRange(0, 1), default=0.5, show_default=True,
               help="The teachers' share of the training targets.")
+@click.option("--ema-decay", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
+              help="Validate and keep a moving average of the weights with this per-step decay, "
+                   "e.g. 0.9995 (0 = off).")
 @click.option("--cv", type=click.IntRange(2, 20), default=None,
               help="K-fold out-of-fold probabilities for every train sample, written back to the dataset.")
 @dataset_option
@@ -305,7 +308,7 @@ def export(out, view_name, scheme, label_rule, formats, balanced, overwrite, dat
 @quiet_option
 @user_errors
 def train(export_dir, run_dir, model, epochs, batch_size, lr, hard, class_weights, no_augment, patience, seed,
-          max_minutes, start_size, teachers, teacher_weight, cv, dataset_name, workspace, quiet):
+          max_minutes, start_size, teachers, teacher_weight, ema_decay, cv, dataset_name, workspace, quiet):
     """Train a model on an export; write model, history, metrics and plots to a run directory.
 
     \b
@@ -319,7 +322,8 @@ def train(export_dir, run_dir, model, epochs, batch_size, lr, hard, class_weight
     settings = TrainSettings(model=model, epochs=epochs, batch_size=batch_size, learning_rate=lr,
                              soft_labels=not hard, class_weighting=class_weights, augment=not no_augment,
                              patience=patience, seed=seed, max_minutes=max_minutes, start_size=start_size,
-                             teachers=tuple(os.path.abspath(t) for t in teachers), teacher_weight=teacher_weight)
+                             teachers=tuple(os.path.abspath(t) for t in teachers), teacher_weight=teacher_weight,
+                             ema_decay=ema_decay)
     run_dir = run_dir or str(workspace.runs_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{model}{'-cv' if cv else ''}")
     if cv:
         from curate.quality import run_label_quality

@@ -17,6 +17,10 @@ Cheap low-resolution steps while the learning rate is high buy more epochs
 in a CPU budget. Several training steps run per graph call
 (``steps_per_execution``), which cuts Keras' per-step overhead on the CPU.
 
+A weight average (``ema_decay`` > 0) keeps an exponential moving average
+of the weights during training; validation, early stopping and the saved
+model use the average (:func:`weight_average_callback`).
+
 Teachers (``teachers``: earlier run directories) blend their predictions
 into the training targets (:mod:`train.distill`); ``teacher_seconds`` in
 the metrics is the time their predictions took, outside ``train_seconds``.
@@ -59,6 +63,7 @@ class TrainSettings:
     steps_per_execution: int = 8  # training steps per graph call (less per-step Python overhead)
     teachers: tuple = ()  # run directories whose models teach this one (see train/distill.py)
     teacher_weight: float = 0.5  # the teachers' share of the training targets
+    ema_decay: float = 0.0  # > 0: validate and keep an exponential moving average of the weights (per step)
 
 
 def time_budget_callback(base_lr, minutes, alpha=0.02):
@@ -85,6 +90,57 @@ def time_budget_callback(base_lr, minutes, alpha=0.02):
                 self.model.stop_training = True
 
     return TimeBudget()
+
+
+def weight_average_callback(model, decay, steps_per_update):
+    """Keep an exponential moving average of ``model``'s weights; validate and save the average.
+
+    The average covers every float weight (kernels and batch-norm statistics)
+    and is updated after each graph call of ``steps_per_update`` training
+    steps with ``decay ** steps_per_update``; the per-step decay warms up as
+    ``(1 + s) / (10 + s)`` after ``s`` steps, so the random start fades fast.
+    Validation runs on the average, which stays in the model through the
+    epoch's end (callbacks listed before this one, such as early stopping,
+    see and keep the averaged weights); the raw weights then return for the
+    next epoch. After the last epoch the model holds the average.
+    """
+    import keras
+
+    variables = [v for v in model.weights if "float" in str(v.dtype)]
+
+    def values():
+        return [keras.ops.convert_to_numpy(v) for v in variables]
+
+    def assign(arrays):
+        for variable, array in zip(variables, arrays):
+            variable.assign(array)
+
+    class WeightAverage(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.average, self.steps, self.raw = values(), 0, None
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.steps += steps_per_update
+            d = min(decay, (1 + self.steps) / (10 + self.steps)) ** steps_per_update
+            for average, value in zip(self.average, values()):
+                average *= d
+                average += (1 - d) * value
+
+        def on_test_begin(self, logs=None):
+            if self.raw is None:  # validation inside fit: evaluate the average
+                self.raw = values()
+                assign(self.average)
+
+        def on_epoch_end(self, epoch, logs=None):
+            last = self.model.stop_training or epoch + 1 >= self.params.get("epochs", epoch + 2)
+            if self.raw is None:  # no validation this epoch
+                self.raw = values()
+                assign(self.average)
+            if not last:
+                assign(self.raw)
+                self.raw = None
+
+    return WeightAverage()
 
 
 def progressive_resize_callback(resize_layer, start, full, epochs, minutes):
@@ -146,6 +202,8 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
     settings = settings or TrainSettings()
     if 0 < settings.start_size < MIN_START_SIZE:
         raise ValueError(f"start size {settings.start_size} px is too small; use 0 (off) or at least {MIN_START_SIZE}")
+    if not 0 <= settings.ema_decay < 1:
+        raise ValueError(f"weight-average decay {settings.ema_decay} is not in [0, 1); use 0 (off) or e.g. 0.9995")
     keras.utils.set_random_seed(settings.seed)
     export = load_export(export_path)
     classes = export.classes
@@ -197,6 +255,8 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
                     metrics=["accuracy"], steps_per_execution=settings.steps_per_execution)
     os.makedirs(run_dir, exist_ok=True)
     callbacks.append(keras.callbacks.CSVLogger(os.path.join(run_dir, "history.csv")))
+    if settings.ema_decay > 0:  # last: the callbacks before it see the averaged weights at each epoch's end
+        callbacks.append(weight_average_callback(model, settings.ema_decay, settings.steps_per_execution))
     start = time.perf_counter()
     history = trainer.fit(train_data, validation_data=val_data, epochs=settings.epochs, callbacks=callbacks,
                           verbose=0 if quiet else 2)

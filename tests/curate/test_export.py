@@ -79,6 +79,8 @@ def test_cli_train_errors(built, tmp_path, workspace):
     assert result.exit_code == 1 and "not an export (no manifest.json); run `curate export` first" in result.output
     result = runner.invoke(cli, ["quantize", str(tmp_path), "--workspace", str(workspace.root)])
     assert result.exit_code == 1 and "not a training run (no metrics.json)" in result.output
+    result = runner.invoke(cli, ["train", str(tmp_path), "--ema-decay", "1", "--workspace", str(workspace.root)])
+    assert result.exit_code == 2 and "--ema-decay" in result.output  # the average needs a decay below 1
 
 
 def test_cross_validation_feeds_label_quality(built, tmp_path, workspace):
