@@ -45,6 +45,7 @@ def main():
     parser.add_argument("--teacher-weight", type=float, default=0.5, help="the teachers' share of the targets")
     parser.add_argument("--ema-decay", type=float, default=0.0,
                         help="validate and keep a moving average of the weights with this per-step decay (0: off)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (weights, shuffling, augmentation)")
     parser.add_argument("--ship", action="store_true", help="copy the result into openmv/model/")
     parser.add_argument("--ship-run", help="only ship this already quantized run directory, no training")
     args = parser.parse_args()
@@ -65,7 +66,7 @@ def main():
     settings = TrainSettings(model=args.model, epochs=1000, batch_size=args.batch_size, learning_rate=args.lr,
                              soft_labels=args.labels != "majority", patience=1000, max_minutes=args.minutes,
                              start_size=args.start_size, teachers=tuple(os.path.abspath(t) for t in args.teacher),
-                             teacher_weight=args.teacher_weight, ema_decay=args.ema_decay)
+                             teacher_weight=args.teacher_weight, ema_decay=args.ema_decay, seed=args.seed)
     metrics = train_model(str(export), str(run), settings)
     tflite, camera = quantize_run(str(run))
     metrics = json.loads((run / "metrics.json").read_text())
