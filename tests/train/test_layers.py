@@ -52,6 +52,6 @@ def test_plain_copy_has_standard_layers_and_the_same_outputs():
     assert any(isinstance(layer, FusedBatchNormalization) for layer in fused.layers)
     plain = plain_copy(fused, "camera", 8)
     assert not any(isinstance(layer, FusedBatchNormalization) for layer in plain.layers)
-    assert plain.count_params() == fused.count_params() == 143_064
+    assert plain.count_params() == fused.count_params() == 161_240
     x = np.random.default_rng(3).random((2, 48, 48, 1)).astype("float32")
     np.testing.assert_allclose(plain(x, training=False), fused(x, training=False), atol=1e-6)
