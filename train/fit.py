@@ -133,10 +133,10 @@ def weight_average_callback(model, decay, steps_per_update):
 
         def on_epoch_end(self, epoch, logs=None):
             last = self.model.stop_training or epoch + 1 >= self.params.get("epochs", epoch + 2)
-            if self.raw is None:  # no validation this epoch
-                self.raw = values()
-                assign(self.average)
-            if not last:
+            if last:  # keep the average (put it in if no validation did)
+                if self.raw is None:
+                    assign(self.average)
+            elif self.raw is not None:  # back to the raw weights for the next epoch
                 assign(self.raw)
                 self.raw = None
 
