@@ -11,6 +11,7 @@ Targets: int8 accuracy ≥ 86 % on PublicTest, .tflite ≤ 256 KB, arena ≤ 256
 latency ≤ 150 ms, training ≤ 45 min on 2 CPU cores.
 
     .venv/bin/python benchmarks/camera_model.py [--minutes 40] [--ship]
+    make camera-model     # the shipped model's recipe: two teachers, then a distilled student
 
 ``--ship`` copies the model, labels and metrics into ``openmv/model/`` (the
 model the camera bundle uses by default); ``--ship-run RUN`` ships a run
@@ -42,15 +43,20 @@ def main():
                         help="progressive resizing: training faces grow from this size to 48 (0: off)")
     parser.add_argument("--teacher", action="append", default=[],
                         help="distil from this earlier run directory (repeat for an ensemble)")
-    parser.add_argument("--teacher-weight", type=float, default=0.5, help="the teachers' share of the targets")
+    parser.add_argument("--teacher-weight", type=float, default=0.8, help="the teachers' share of the targets")
     parser.add_argument("--ema-decay", type=float, default=0.0,
                         help="validate and keep a moving average of the weights with this per-step decay (0: off)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (weights, shuffling, augmentation)")
+    parser.add_argument("--run-name", help="run directory name under benchmarks/out/runs/ (default: a timestamp); "
+                                            "must not exist yet")
     parser.add_argument("--ship", action="store_true", help="copy the result into openmv/model/")
     parser.add_argument("--ship-run", help="only ship this already quantized run directory, no training")
     args = parser.parse_args()
     if args.ship_run:
         return ship(args.ship_run)
+    run = OUT / "runs" / (args.run_name or f"{time.strftime('%Y%m%d-%H%M%S')}-{args.model}")
+    if run.exists():
+        sys.exit(f"{run} already exists; choose another --run-name or remove it")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
     scored_real_dataset()
@@ -62,7 +68,6 @@ def main():
     export = OUT / f"exp-fer8-{args.labels}"
     if not (export / "manifest.json").exists():
         export_dataset(name, export, view_name="clean-train", scheme_name="fer8", label_rule=args.labels, quiet=True)
-    run = OUT / "runs" / f"{time.strftime('%Y%m%d-%H%M%S')}-{args.model}"
     settings = TrainSettings(model=args.model, epochs=1000, batch_size=args.batch_size, learning_rate=args.lr,
                              soft_labels=args.labels != "majority", patience=1000, max_minutes=args.minutes,
                              start_size=args.start_size, teachers=tuple(os.path.abspath(t) for t in args.teacher),

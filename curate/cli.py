@@ -296,7 +296,7 @@ def export(out, view_name, scheme, label_rule, formats, balanced, overwrite, dat
                    "over the first 60 % of training (0 = off).")
 @click.option("--teacher", "teachers", multiple=True, type=click.Path(exists=True, file_okay=False),
               help="Distil from this earlier run (repeat for an ensemble): targets blend labels and its predictions.")
-@click.option("--teacher-weight", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+@click.option("--teacher-weight", type=click.FloatRange(0, 1), default=0.8, show_default=True,
               help="The teachers' share of the training targets.")
 @click.option("--ema-decay", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
               help="Validate and keep a moving average of the weights with this per-step decay, "

@@ -108,8 +108,9 @@ def camera(input_shape=(48, 48, 1), num_classes=8, dropout=0.0, head_dropout=0.2
     85.46 % float in two seeds of a 42-minute run against 85.2–85.5 %
     before (a gain within seed noise), while 320 instead of 256 filters at
     6x6 gained nothing. The model under-fits a 40-minute CPU budget, so dropout is light
-    (none spatial, 0.2 before the classifier). Shipped run (seed 0): int8
-    85.87 % on PublicTest (benchmarks/RESULTS.md).
+    (none spatial, 0.2 before the classifier). Alone, int8 85.87 % on
+    PublicTest at best; the shipped model, distilled from two such runs,
+    86.28 % (benchmarks/RESULTS.md).
     """
     inputs = keras.Input(input_shape, name="face")
     x = layers.Conv2D(24, 3, padding="same", use_bias=False)(inputs)
