@@ -177,25 +177,41 @@ def balance(scheme, view_name, dataset_name, workspace):
 @cli.command("label-quality", context_settings=CONTEXT)
 @click.option("--pred-probs", type=click.Path(dir_okay=False), help="Out-of-fold probabilities: .npz (sample_key, pred_probs) or .csv.")
 @click.option("--field", help="Classification field whose logits hold out-of-fold predictions.")
-@click.option("--baseline", is_flag=True, help="Cross-validated HOG + logistic regression baseline (weak; no model needed).")
+@click.option("--baseline", is_flag=True, help="Cross-validated HOG + logistic regression baseline (fast, weak; no model needed).")
+@click.option("--model", "model_name", default=None,
+              help="Train this model (e.g. camera) on K folds that keep near-duplicates together; use its out-of-fold probabilities.")
+@click.option("--max-minutes", type=click.FloatRange(0.5, None), default=25.0, show_default=True,
+              help="With --model: wall-clock budget for all folds together.")
 @click.option("--scheme", default="fer8", show_default=True, help="Class scheme of the probabilities.")
-@click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True, help="Folds for --baseline.")
+@click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True, help="Folds for --baseline and --model.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Fold split and training seed.")
 @dataset_option
 @workspace_option
 @quiet_option
 @user_errors
-def label_quality(pred_probs, field, baseline, scheme, folds, dataset_name, workspace, quiet):
+def label_quality(pred_probs, field, baseline, model_name, max_minutes, scheme, folds, seed, dataset_name, workspace,
+                  quiet):
     """Find likely label errors (cleanlab) and Brain mistakenness; tag `label-issue`.
 
     \b
     Example:
-      curate label-quality --baseline
+      curate label-quality --baseline                               # ~1 min, weak model
+      curate label-quality --model camera --folds 5 --max-minutes 25  # the real model, out of fold
       curate label-quality --pred-probs runs/cv/oof.npz --scheme fer8
     """
-    from curate.quality import run_label_quality
+    from curate.quality import model_pred_probs, run_label_quality
 
+    if model_name:
+        if pred_probs or field or baseline:
+            raise click.UsageError("use exactly one of --model, --pred-probs, --field or --baseline")
+        run_dir = str(workspace.runs_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-label-quality-{model_name}")
+        if not quiet:
+            click.echo(f"training {folds} fold models of {model_name} ({max_minutes:g} min in all) in {run_dir}")
+        pred_probs = model_pred_probs(dataset_name, run_dir, scheme_name=scheme, model=model_name, folds=folds,
+                                      max_minutes=max_minutes, seed=seed, quiet=quiet)
     summary = run_label_quality(dataset_name, scheme_name=scheme, pred_probs=pred_probs, field=field,
-                                baseline=baseline, folds=folds, quiet=quiet)
+                                baseline=baseline, folds=folds, seed=seed, quiet=quiet, partial=bool(model_name),
+                                source_name=f"model {model_name}, {folds} grouped folds" if model_name else None)
     for key, value in summary.items():
         click.echo(f"{key.replace('_', ' '):<22}  {value}")
 

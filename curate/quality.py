@@ -7,7 +7,11 @@ Out-of-fold predicted probabilities come from one of:
   (the trainer's ``curate train --cv K`` writes these);
 - a field: a Classification field whose ``logits`` hold the model's output;
 - ``baseline``: HOG + PCA + logistic regression, cross-validated (weak; see
-  :mod:`labels.quality`).
+  :mod:`labels.quality`);
+- a model (:func:`model_pred_probs`): the project's own trainer, K folds that
+  keep near-duplicate groups whole, a wall-clock budget split over the folds
+  and no selection on the held-out labels (``curate label-quality --model
+  camera --folds 5 --max-minutes 25``).
 
 Every labelled sample (ground truth that maps into the scheme) must have a
 row; the whole merge is checked before anything is written. Writes
@@ -57,8 +61,42 @@ def read_pred_probs_file(path, classes):
     return keys, probs
 
 
+def model_pred_probs(name, run_dir, *, scheme_name="fer8", model="camera", folds=5, max_minutes=25.0, seed=0,
+                     quiet=False):
+    """Out-of-fold probabilities from the trainer for every labelled sample; return the oof.npz path.
+
+    Exports the whole dataset (``view all``, FERPlus majority labels where
+    there are votes, the source label elsewhere) into ``run_dir/export``, then
+    trains ``folds`` models of ``model`` for ``max_minutes / folds`` minutes
+    each (cosine schedule over the budget, faces grown from 32 px, last
+    weights kept) and writes ``run_dir/oof.npz``. Train samples are scored
+    out of fold; val and test samples by the mean of the fold models.
+    """
+    from curate.export import ALL_SAMPLES, export_dataset
+    from train.crossval import cross_validate
+    from train.fit import TrainSettings
+    from train.models import MODELS
+
+    if model not in MODELS:
+        raise ValueError(f"unknown model {model!r}; choose one of {', '.join(sorted(MODELS))}")
+    if max_minutes <= 0:
+        raise ValueError(f"--max-minutes must be positive, got {max_minutes}")
+    ds = load_dataset(name)
+    if not ds.has_field("dispute_score"):
+        raise ValueError(f"dataset {name!r} has no scores yet; run `curate score` first")
+    keys, groups = ds.values(["sample_key", "dup_group"])
+    group_of = {k: -1 if g is None else int(g) for k, g in zip(keys, groups)}
+    export_dir = os.path.join(run_dir, "export")
+    export_dataset(name, export_dir, view_name=ALL_SAMPLES, scheme_name=scheme_name, label_rule="majority",
+                   quiet=quiet, seed=seed)
+    settings = TrainSettings(model=model, soft_labels=False, batch_size=64, max_minutes=max_minutes / folds,
+                             start_size=32, seed=seed, select_best=False)
+    path, _ = cross_validate(export_dir, run_dir, settings, folds=folds, groups=group_of, quiet=True)
+    return path
+
+
 def run_label_quality(name, *, scheme_name="fer8", pred_probs=None, field=None, baseline=False,
-                      folds=5, seed=0, quiet=False, partial=False):
+                      folds=5, seed=0, quiet=False, partial=False, source_name=None):
     """Score label quality; return a summary dict. Exactly one probability source.
 
     With ``partial`` (used by ``curate train --cv``, whose export may hold a
@@ -80,6 +118,7 @@ def run_label_quality(name, *, scheme_name="fer8", pred_probs=None, field=None, 
     if not rows:
         raise ValueError(f"no samples have a ground truth under scheme {scheme.name!r}")
     labels = np.array([scheme.classes.index(mapped[i]) for i in rows])
+    labelled = len(rows)
 
     if pred_probs:
         file_keys, file_probs = read_pred_probs_file(pred_probs, scheme.classes)
@@ -114,11 +153,13 @@ def run_label_quality(name, *, scheme_name="fer8", pred_probs=None, field=None, 
     refresh_disputes(ds)
     accuracy = float((probs.argmax(axis=1) == labels).mean())
     summary = {
-        "scheme": scheme.name, "source": chosen[0] if not pred_probs else f"file {pred_probs}",
+        "scheme": scheme.name, "source": source_name or (chosen[0] if not pred_probs else f"file {pred_probs}"),
         "labelled_samples": len(rows), "out_of_fold_accuracy": round(accuracy, 4),
         "label_issues": int(is_issue.sum()),
         "disputed": len(ds.match_tags("disputed")),
     }
+    if labelled > len(rows):
+        summary["unscored_labelled"] = labelled - len(rows)
     ds.info["label_quality"] = summary
     ds.save()
     return summary

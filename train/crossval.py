@@ -1,25 +1,36 @@
-"""``curate train --cv K``: out-of-fold probabilities for every train sample.
+"""``curate train --cv K`` and ``curate label-quality --model``: out-of-fold probabilities.
 
-The train split is cut into K stratified folds; each fold's model trains on
-the other K−1 (early-stopping on the export's val split) and predicts the
-held-out fold. Val and test samples get the mean of the K models'
+The train split is cut into K folds, stratified by label and keeping
+near-duplicate groups whole (:func:`labels.folds.grouped_folds`; without
+groups every sample is its own group). Each fold's model trains on the other
+K−1 folds and predicts the held-out fold, averaged with its prediction on
+the mirrored faces. Val and test samples get the mean of the K models'
 predictions (none of them saw those samples). The result is written as
-``oof.npz`` (``sample_key``, ``pred_probs``) for ``curate label-quality``.
+``oof.npz`` (``sample_key`` (N,), ``pred_probs`` (N, K)) for
+``curate label-quality``.
+
+With ``settings.select_best`` off, a fold model trains for its whole budget
+and keeps its last weights: nothing is chosen on the held-out labels, whose
+noise is what the probabilities are meant to expose.
 """
 
+import dataclasses
 import os
 
 import numpy as np
 
+from labels.folds import grouped_folds
 from train.data import Split, load_export
 from train.fit import train_model
 
 
-def cross_validate(export_path, run_dir, settings, *, folds=5, quiet=False):
-    """Train K fold models; return (path of oof.npz, out-of-fold accuracy on train)."""
-    from sklearn.model_selection import StratifiedKFold
+def cross_validate(export_path, run_dir, settings, *, folds=5, groups=None, quiet=False):
+    """Train K fold models; return (path of oof.npz, out-of-fold accuracy on train).
 
-    from train.evaluate import predict_keras
+    ``groups``: optional mapping sample key → near-duplicate group id (−1 or
+    absent = no group) for the export's train samples.
+    """
+    from train.evaluate import predict_mirrored
     from train.runs import load_run_model
 
     if settings.teachers:
@@ -31,20 +42,27 @@ def cross_validate(export_path, run_dir, settings, *, folds=5, quiet=False):
     folds = int(min(folds, counts[counts > 0].min()))
     if folds < 2:
         raise ValueError("cross-validation needs at least 2 train samples of every class")
+    group_ids = np.array([(groups or {}).get(str(k), -1) for k in train.keys], dtype=np.int64)
+    fold_of = grouped_folds(train.hard.astype(np.int64), group_ids, folds, seed=settings.seed)
     oof = np.zeros_like(train.soft, dtype=np.float64)
     others = {name: np.zeros_like(s.soft, dtype=np.float64) for name, s in export.splits.items()
               if name != "train" and len(s)}
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=settings.seed)
-    for k, (fit_idx, held_idx) in enumerate(splitter.split(train.x, train.hard)):
+    for k in range(folds):
+        fit_idx, held_idx = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
         fold_dir = os.path.join(run_dir, f"fold{k}")
         part = Split(train.x[fit_idx], train.soft[fit_idx], train.hard[fit_idx], train.keys[fit_idx])
-        train_model(export_path, fold_dir, settings, quiet=quiet, train_split=part, val_split=val)
+        held = Split(train.x[held_idx], train.soft[held_idx], train.hard[held_idx], train.keys[held_idx])
+        # Without selection, the held-out fold only measures the fold model (after training).
+        fold_val = val if settings.select_best else held
+        train_model(export_path, fold_dir, dataclasses.replace(settings, seed=settings.seed + k), quiet=quiet,
+                    train_split=part, val_split=fold_val)
         model = load_run_model(fold_dir)
-        oof[held_idx] = predict_keras(model, train.x[held_idx])
+        oof[held_idx] = predict_mirrored(model, held.x)
         for name in others:
-            others[name] += predict_keras(model, export.splits[name].x) / folds
+            others[name] += predict_mirrored(model, export.splits[name].x) / folds
     keys = [train.keys] + [export.splits[n].keys for n in others]
     probs = [oof] + list(others.values())
     path = os.path.join(run_dir, "oof.npz")
-    np.savez(path, sample_key=np.concatenate(keys), pred_probs=np.concatenate(probs).astype(np.float64))
+    np.savez(path, sample_key=np.concatenate(keys), pred_probs=np.concatenate(probs).astype(np.float64),
+             fold=np.concatenate([fold_of] + [np.full(len(export.splits[n].keys), -1) for n in others]))
     return path, float((oof.argmax(axis=1) == train.hard).mean())

@@ -49,7 +49,7 @@ def teacher_probabilities(run_dirs, x, classes):
     ValueError when a teacher was trained on other classes than ``classes``;
     FileNotFoundError when a run directory holds no trained model.
     """
-    from train.evaluate import predict_keras
+    from train.evaluate import predict_mirrored
     from train.fit import read_metrics
     from train.runs import load_run_model
 
@@ -63,6 +63,6 @@ def teacher_probabilities(run_dirs, x, classes):
             raise ValueError(f"teacher {run_dir} predicts {teacher_classes}, the export has {list(classes)}; "
                              f"teachers must be trained on the same scheme")
         model = load_run_model(run_dir)
-        probs = (predict_keras(model, x) + predict_keras(model, x[:, :, ::-1])) / 2
+        probs = predict_mirrored(model, x)
         total = probs if total is None else total + probs
     return (total / len(run_dirs)).astype(np.float32)

@@ -64,6 +64,9 @@ class TrainSettings:
     teachers: tuple = ()  # run directories whose models teach this one (see train/distill.py)
     teacher_weight: float = 0.8  # the teachers' share of the training targets
     ema_decay: float = 0.0  # > 0: validate and keep an exponential moving average of the weights (per step)
+    select_best: bool = True  # keep the best val epoch (early stopping); False: no validation during training,
+    # the last weights are kept (cross-validation for label quality, where selecting on the held-out labels would
+    # fit their noise)
 
 
 def time_budget_callback(base_lr, minutes, alpha=0.02):
@@ -233,7 +236,7 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
     callbacks = [
         keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=settings.patience,
                                       restore_best_weights=True),
-    ]
+    ] if settings.select_best else []
     if settings.max_minutes > 0:
         schedule = settings.learning_rate
         callbacks.append(time_budget_callback(settings.learning_rate, settings.max_minutes))
@@ -258,8 +261,8 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
     if settings.ema_decay > 0:  # last: the callbacks before it see the averaged weights at each epoch's end
         callbacks.append(weight_average_callback(model, settings.ema_decay, settings.steps_per_execution))
     start = time.perf_counter()
-    history = trainer.fit(train_data, validation_data=val_data, epochs=settings.epochs, callbacks=callbacks,
-                          verbose=0 if quiet else 2)
+    history = trainer.fit(train_data, validation_data=val_data if settings.select_best else None,
+                          epochs=settings.epochs, callbacks=callbacks, verbose=0 if quiet else 2)
     seconds = time.perf_counter() - start
 
     model = plain_copy(model, settings.model, len(classes), full_shape)  # saved models hold standard Keras layers only

@@ -1,0 +1,28 @@
+import csv
+
+import numpy as np
+
+from tests.fixtures import write_export
+from train.crossval import cross_validate
+from train.fit import TrainSettings
+
+
+def test_grouped_folds_keep_near_duplicates_out_of_fold_and_select_nothing(tmp_path):
+    export = write_export(tmp_path / "export", n_train=60, n_val=10)
+    keys = [f"fix:train{i}" for i in range(180)]
+    groups = {k: i // 6 for i, k in enumerate(keys[:60])}  # 10 groups of 6 near-duplicates; 120 samples alone
+    settings = TrainSettings(epochs=10, batch_size=32, select_best=False)
+    path, accuracy = cross_validate(export, str(tmp_path / "run"), settings, folds=3, groups=groups, quiet=True)
+    with np.load(path) as oof:
+        by_key = dict(zip(oof["sample_key"].astype(str), oof["fold"]))
+        probs = oof["pred_probs"]
+    for g in range(10):
+        assert len({by_key[k] for k, v in groups.items() if v == g}) == 1  # a group sits in one fold
+    assert {by_key[k] for k in keys} == {0, 1, 2}
+    assert by_key["fix:val0"] == -1 and by_key["fix:test0"] == -1  # scored by the mean of the fold models
+    np.testing.assert_allclose(probs.sum(axis=1), 1, atol=1e-4)
+    assert 0 <= accuracy <= 1  # (too few steps here for BatchNorm's statistics: accuracy is not the point)
+    with open(tmp_path / "run" / "fold0" / "history.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 10  # trained its whole budget and validated on nothing (chose no epoch):
+    assert all(row.get("val_accuracy", "NA") == "NA" for row in rows)
