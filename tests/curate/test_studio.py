@@ -351,3 +351,49 @@ def test_a_rebuilt_dataset_is_matched_by_sample_key(client, workspace, built, so
     assert result["samples_changed"] == 1
     assert by_key(built)["fer2013:00000"].ground_truth.label == "sadness"
     assert info["projects"][title]["url"] == client.settings.url
+
+
+def test_one_vote_budget_round_with_a_simulated_crowd_through_the_server(client, workspace, dataset_name, tmp_path):
+    """Push curate's queue, answer each task with one of the face's held-back real votes, pull (weight 1).
+
+    The pulled votes equal what the vote-budget benchmark computes with the
+    same merge code, so its rounds stand for real Label Studio rounds.
+    """
+    from labels.allocation import top_tasks
+    from labels.annotator_votes import answer_counts, merge_votes
+    from labels.crowd import SimulatedCrowd
+    from labels.votes import majority_index
+
+    rng = np.random.default_rng(7)
+    full = np.array([rng.multinomial(10, rng.dirichlet(np.full(10, 0.6))) for _ in range(12)])
+    crowd = SimulatedCrowd(full, keep=3, seed=2)
+    csv_path = write_fer_csv(tmp_path / "fer2013.csv", [(3, drawn("happiness", i), "Training") for i in range(12)])
+    table = write_vote_table(tmp_path / "v.csv", [("Training", f"fer{i:07d}.png", row.tolist())
+                                                  for i, row in enumerate(crowd.initial)])
+    run_build(BuildPlan(fer2013=csv_path, merge=("ferplus",), ferplus=table), dataset_name=dataset_name,
+              workspace=workspace, quiet=True)
+    score_dataset(dataset_name, quiet=True)
+    ds = load_dataset(dataset_name)
+    keys, dispute = ds.values(["sample_key", "dispute_score"])
+    rows = np.array([int(k.split(":")[1]) for k in keys])
+    priority = np.zeros(12)
+    priority[rows] = dispute
+    queue = top_tasks(priority, 4)  # what the benchmark's curate strategy picks
+
+    title = "crowd round"
+    push(client, dataset_name, view_name="all", limit=4, title=title, quiet=True)
+    tasks = tasks_by_row(client, title)
+    assert set(tasks) == set(queue.tolist())  # push sends the same top of the queue
+    columns = crowd.answer(queue)
+    for face, column in zip(queue, columns):
+        answer(client, tasks[face], ORDER[column].replace("unknown", "unsure").replace("NF", "not a face"))
+    result = pull(client, dataset_name, title=title, weight=1, quiet=True)
+    assert result["annotations"] == 4
+
+    expected = merge_votes(crowd.initial, np.full(12, -1), answer_counts(queue, columns, 12), weight=1)
+    after = by_key(dataset_name)
+    for face in range(12):
+        sample = after[f"fer2013:{face:05d}"]
+        assert sample.votes == expected[face].tolist()
+        top = majority_index(expected[face:face + 1])[0]
+        assert (sample.ground_truth.label if sample.ground_truth else None) == (ORDER[top] if top >= 0 else None)
