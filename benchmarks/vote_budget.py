@@ -85,7 +85,7 @@ def model_probs(keys):
 
 
 def run_strategy(name, crowd, full_major, judged, fer_index, dup_conflict, probs, rounds, tasks, seed):
-    """Agreement with the full majority after each round: list of floats (round 0 = start)."""
+    """(agreement with the full majority after each round: list of floats (round 0 = start), final votes (N, 10))."""
     from curate.score import dispute_scores
     from labels.allocation import activelab_priority, majority_flip_probability, random_tasks, top_tasks
     from labels.annotator_votes import answer_counts, merge_votes
@@ -105,8 +105,11 @@ def run_strategy(name, crowd, full_major, judged, fer_index, dup_conflict, probs
         if name == "random":
             chosen = random_tasks(n, tasks, eligible=eligible, seed=seed * 100 + r)
         else:
-            if name == "curate queue (dispute_score)":
-                priority = dispute_scores(agreement(merged), label_conflict(merged, fer_index), dup_conflict)
+            if name.startswith("curate queue"):
+                bonus = {"curate queue (dispute_score)": 0.2, "curate queue, no FER2013-conflict bonus": 0.0,
+                         "curate queue, FER2013-conflict bonus 0.4": 0.4}[name]
+                priority = dispute_scores(agreement(merged), label_conflict(merged, fer_index), dup_conflict,
+                                          conflict_bonus=bonus)
             elif name.startswith("ActiveLab"):
                 priority = activelab_priority(vote_lists(merged), probs)
             elif name == "majority-flip probability":
@@ -121,7 +124,35 @@ def run_strategy(name, crowd, full_major, judged, fer_index, dup_conflict, probs
         counts += answer_counts(chosen[ok], answers[ok], n)
         merged = merge_votes(crowd.initial, np.full(n, -1), counts, weight=1)
         curve.append(float((majority_index(merged)[judged] == full_major[judged]).mean()))
-    return curve
+    return curve, merged
+
+
+def simulation(workspace, keep, seed):
+    """Everything a strategy run needs for one crowd seed: crowd, full majority, judged mask, FER2013 labels,
+    duplicate conflicts, model probabilities; builds and scores the reduced crowd's dataset (real pipeline)."""
+    from labels.taxonomy import CLASS_INDEX
+    from labels.votes import majority_index
+
+    table_path = OUT / "vote-budget" / f"fer2013new-keep{keep}-seed{seed}.csv"
+    table, train, crowd = reduced_table(table_path, keep, seed)
+    full_major = majority_index(table.votes[train])
+    ds = built_dataset(workspace, f"bench-keep{keep}-seed{seed}", table_path)
+    view = ds.match({"split": "train"})
+    keys, votes, fer, dup = view.values(["sample_key", "votes", "fer2013_label", "dup_conflict"])
+    order = np.argsort(np.array([int(k.split(":")[1]) for k in keys]))
+    built = np.array([votes[i] for i in order])
+    assert np.array_equal(built, crowd.initial), "the built dataset does not hold the kept votes"
+    keys = [keys[i] for i in order]
+    fer_index = np.array([CLASS_INDEX[fer[i]] for i in order])
+    probs, probs_name = model_probs(keys)
+    if probs is None:
+        print("no camera out-of-fold run in benchmarks/out/label-errors: ActiveLab uses the FER2013 label", flush=True)
+        probs, probs_name = np.full((len(keys), 8), 0.02), "FER2013 label"
+        probs[np.arange(len(keys)), fer_index] = 0.86
+        probs /= probs.sum(axis=1, keepdims=True)
+    return {"crowd": crowd, "full_major": full_major, "judged": full_major >= 0, "keys": keys,
+            "fer_index": fer_index, "dup_conflict": np.array([bool(dup[i]) for i in order]),
+            "probs": probs, "probs_name": probs_name}
 
 
 def main():
@@ -129,7 +160,7 @@ def main():
     parser.add_argument("--keep", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tasks", type=int, default=1000)
-    parser.add_argument("--seeds", default="0,1,2", help="crowd seeds (the first one is also built as a dataset)")
+    parser.add_argument("--seeds", default="0,1,2", help="crowd seeds (each is built and scored as a dataset)")
     args = parser.parse_args()
     for path in (FER2013, VOTE_TABLE):
         if not path.exists():
@@ -138,40 +169,19 @@ def main():
     from curate import workspace as ws
 
     workspace = ws.activate(OUT / "workspace")
-    from labels.taxonomy import CLASS_INDEX
-    from labels.votes import majority_index
-
     seeds = [int(s) for s in args.seeds.split(",")]
     results, starts = {}, []
     for seed in seeds:
-        table_path = OUT / "vote-budget" / f"fer2013new-keep{args.keep}-seed{seed}.csv"
-        table, train, crowd = reduced_table(table_path, args.keep, seed)
-        full = table.votes[train]
-        full_major = majority_index(full)
-        judged = full_major >= 0
-        if seed == seeds[0]:  # the real pipeline: build + score the reduced crowd, check it holds the kept votes
-            ds = built_dataset(workspace, f"bench-keep{args.keep}-seed{seed}", table_path)
-            view = ds.match({"split": "train"})
-            keys, votes, fer, dup = view.values(["sample_key", "votes", "fer2013_label", "dup_conflict"])
-            rows = np.array([int(k.split(":")[1]) for k in keys])
-            order = np.argsort(rows)
-            built = np.array([votes[i] for i in order])
-            assert np.array_equal(built, crowd.initial), "the built dataset does not hold the kept votes"
-            keys = [keys[i] for i in order]
-            fer_index = np.array([CLASS_INDEX[fer[i]] for i in order])
-            dup_conflict = np.array([bool(dup[i]) for i in order])
-            probs, probs_name = model_probs(keys)
-            if probs is None:
-                print("no camera out-of-fold run in benchmarks/out/label-errors: ActiveLab uses the FER2013 label",
-                      flush=True)
-                probs, probs_name = np.full((len(keys), 8), 0.02), "FER2013 label"
-                probs[np.arange(len(keys)), fer_index] = 0.86
-                probs /= probs.sum(axis=1, keepdims=True)
-        strategies = ["random", "curate queue (dispute_score)", f"ActiveLab ({probs_name})",
+        sim = simulation(workspace, args.keep, seed)
+        crowd, full_major, judged = sim["crowd"], sim["full_major"], sim["judged"]
+        fer_index, dup_conflict, probs, probs_name = (sim[k] for k in ("fer_index", "dup_conflict", "probs",
+                                                                        "probs_name"))
+        strategies = ["random", "curate queue (dispute_score)", "curate queue, no FER2013-conflict bonus",
+                      "curate queue, FER2013-conflict bonus 0.4", f"ActiveLab ({probs_name})",
                       "majority-flip probability", "majority-flip probability, FER2013 label as prior"]
         for name in strategies:
-            curve = run_strategy(name, crowd, full_major, judged, fer_index, dup_conflict, probs, args.rounds,
-                                 args.tasks, seed)
+            curve, _ = run_strategy(name, crowd, full_major, judged, fer_index, dup_conflict, probs, args.rounds,
+                                    args.tasks, seed)
             results.setdefault(name, []).append(curve)
             print(f"seed {seed} {name}: " + " → ".join(f"{a:.4f}" for a in curve), flush=True)
         starts.append(int(judged.sum()))

@@ -317,6 +317,9 @@ def export(out, view_name, scheme, label_rule, formats, balanced, overwrite, dat
 @click.option("--ema-decay", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
               help="Validate and keep a moving average of the weights with this per-step decay, "
                    "e.g. 0.9995 (0 = off).")
+@click.option("--holdout", type=click.FloatRange(0, 0.5), default=0.0, show_default=True,
+              help="Choose the epoch on this share of train (near-duplicates kept together) instead of val; "
+                   "val is then evaluated once, at the end.")
 @click.option("--cv", type=click.IntRange(2, 20), default=None,
               help="K-fold out-of-fold probabilities for every train sample, written back to the dataset.")
 @dataset_option
@@ -324,7 +327,7 @@ def export(out, view_name, scheme, label_rule, formats, balanced, overwrite, dat
 @quiet_option
 @user_errors
 def train(export_dir, run_dir, model, epochs, batch_size, lr, hard, class_weights, no_augment, patience, seed,
-          max_minutes, start_size, teachers, teacher_weight, ema_decay, cv, dataset_name, workspace, quiet):
+          max_minutes, start_size, teachers, teacher_weight, ema_decay, holdout, cv, dataset_name, workspace, quiet):
     """Train a model on an export; write model, history, metrics and plots to a run directory.
 
     \b
@@ -339,7 +342,7 @@ def train(export_dir, run_dir, model, epochs, batch_size, lr, hard, class_weight
                              soft_labels=not hard, class_weighting=class_weights, augment=not no_augment,
                              patience=patience, seed=seed, max_minutes=max_minutes, start_size=start_size,
                              teachers=tuple(os.path.abspath(t) for t in teachers), teacher_weight=teacher_weight,
-                             ema_decay=ema_decay)
+                             ema_decay=ema_decay, holdout=holdout)
     run_dir = run_dir or str(workspace.runs_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{model}{'-cv' if cv else ''}")
     if cv:
         from curate.quality import run_label_quality
@@ -356,8 +359,11 @@ def train(export_dir, run_dir, model, epochs, batch_size, lr, hard, class_weight
         return
     metrics = train_model(export_dir, run_dir, settings, quiet=quiet)
     val = metrics["val"]["float"]
+    leak_free = metrics["val"].get("float_leak_free")
     click.echo(f"run {run_dir}: {metrics['epochs_run']} epochs in {metrics['train_seconds']:.0f} s, "
-               f"val accuracy {val['accuracy']:.4f}, macro-F1 {val['macro_f1']:.4f}")
+               f"val accuracy {val['accuracy']:.4f}"
+               + (f" (leak-free {leak_free['accuracy']:.4f}, n={leak_free['samples']})" if leak_free else "")
+               + f", macro-F1 {val['macro_f1']:.4f}; epoch chosen on {metrics['selection']['on']}")
 
 
 @cli.command(context_settings=CONTEXT)

@@ -5,8 +5,9 @@ Layout of an export folder::
     manifest.json              dataset, view, scheme (+ rule), label rule, classes,
                                counts, shards, content hash, curate version
     train-00000.npz ...        x uint8 (n, 48, 48), soft float32 (n, K),
-    val-00000.npz ...          hard int16 (n,), sample_key str (n,)
-    test-00000.npz ...
+    val-00000.npz ...          hard int16 (n,), sample_key str (n,),
+    test-00000.npz ...         group int64 (n,) near-duplicate group (-1: none),
+                               leak bool (n,) the group reaches another split
     tree/<split>/<class>/<sample>.png   (--format tree: FiftyOne ImageClassificationDirectoryTree)
     fer2013.csv                         (--format csv: emotion,pixels,Usage with scheme class indices)
 
@@ -93,6 +94,7 @@ def export_dataset(name, out_dir, *, view_name=None, scheme_name="fer8", label_r
             view = source.match({"split": split})
             keys, paths, votes, truth, fer = view.values(
                 ["sample_key", "filepath", "votes", "ground_truth.label", "fer2013_label"]) if len(view) else ([],) * 5
+            groups = _group_fields(view, len(keys))
             rule = label_rule if split == "train" else "majority"
             dist8, keep8 = canonical_targets(votes, truth, fer, rule)
             soft, keep = scheme.remap_soft(dist8) if len(keys) else (np.zeros((0, len(scheme.classes))), keep8)
@@ -106,7 +108,7 @@ def export_dataset(name, out_dir, *, view_name=None, scheme_name="fer8", label_r
             elif split == "train":
                 order = rng.permutation(len(rows))
                 rows, hard = rows[order], hard[order]
-            shards[split] = _write_shards(tmp, split, rows, keys, paths, soft, hard, size, quiet,
+            shards[split] = _write_shards(tmp, split, rows, keys, paths, soft, hard, groups, size, quiet,
                                           load_gray, to_model_input)
             counts[split] = {"samples": int(len(rows)),
                              "per_class": np.bincount(hard, minlength=len(scheme.classes)).tolist()}
@@ -131,7 +133,16 @@ def export_dataset(name, out_dir, *, view_name=None, scheme_name="fer8", label_r
     return manifest
 
 
-def _write_shards(tmp, split, rows, keys, paths, soft, hard, size, quiet, load_gray, to_model_input):
+def _group_fields(view, n):
+    """(group int64 (n,), leak bool (n,)) from ``curate score``'s fields; −1 / False before scoring."""
+    group, leak = np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=bool)
+    if n and view.has_field("dup_group"):
+        group[:] = [-1 if g is None else g for g in view.values("dup_group")]
+        leak[:] = [bool(x) for x in view.values("leak")]
+    return group, leak
+
+
+def _write_shards(tmp, split, rows, keys, paths, soft, hard, groups, size, quiet, load_gray, to_model_input):
     files = []
     bar = tqdm(total=len(rows), desc=f"export {split}", unit=" img", disable=True if quiet else None, leave=False)
     for start in range(0, max(len(rows), 1), SHARD_SIZE):
@@ -143,7 +154,8 @@ def _write_shards(tmp, split, rows, keys, paths, soft, hard, size, quiet, load_g
         name = f"{split}-{len(files):05d}.npz"
         np.savez(os.path.join(tmp, name), x=x, soft=soft[chunk].astype(np.float32),
                  hard=hard[start:start + SHARD_SIZE].astype(np.int16),
-                 sample_key=np.array([keys[r] for r in chunk], dtype=str))
+                 sample_key=np.array([keys[r] for r in chunk], dtype=str),
+                 group=groups[0][chunk], leak=groups[1][chunk])
         files.append(name)
     bar.close()
     return files

@@ -81,17 +81,14 @@ def model_pred_probs(name, run_dir, *, scheme_name="fer8", model="camera", folds
         raise ValueError(f"unknown model {model!r}; choose one of {', '.join(sorted(MODELS))}")
     if max_minutes <= 0:
         raise ValueError(f"--max-minutes must be positive, got {max_minutes}")
-    ds = load_dataset(name)
-    if not ds.has_field("dispute_score"):
+    if not load_dataset(name).has_field("dispute_score"):
         raise ValueError(f"dataset {name!r} has no scores yet; run `curate score` first")
-    keys, groups = ds.values(["sample_key", "dup_group"])
-    group_of = {k: -1 if g is None else int(g) for k, g in zip(keys, groups)}
     export_dir = os.path.join(run_dir, "export")
     export_dataset(name, export_dir, view_name=ALL_SAMPLES, scheme_name=scheme_name, label_rule="majority",
                    quiet=quiet, seed=seed)
     settings = TrainSettings(model=model, soft_labels=False, batch_size=64, max_minutes=max_minutes / folds,
                              start_size=32, seed=seed, select_best=False)
-    path, _ = cross_validate(export_dir, run_dir, settings, folds=folds, groups=group_of, quiet=True)
+    path, _ = cross_validate(export_dir, run_dir, settings, folds=folds, quiet=True)  # the export carries the groups
     return path
 
 

@@ -71,7 +71,7 @@ def image_scores(paths, quiet=False):
 
 
 def dispute_scores(agreement, conflict, dup_conflict, label_quality=None, label_issue=None, reviewed=None,
-                   undecided=None):
+                   undecided=None, *, conflict_bonus=0.2):
     """Rank for the annotators' queue, in [0, 1]; arrays (N,), NaN = not applicable.
 
     The maximum of: crowd doubt ``1 − agreement`` (+0.2 when the FER2013 label
@@ -90,7 +90,7 @@ def dispute_scores(agreement, conflict, dup_conflict, label_quality=None, label_
     stay in the queue for another annotator.
     """
     doubt = np.nan_to_num(1.0 - agreement, nan=0.0)
-    parts = [np.where(conflict, doubt + 0.2, doubt), np.where(dup_conflict, 0.6, 0.0)]
+    parts = [np.where(conflict, doubt + conflict_bonus, doubt), np.where(dup_conflict, 0.6, 0.0)]
     if undecided is not None:
         parts.append(np.where(undecided, 0.6, 0.0))
     if label_quality is not None:

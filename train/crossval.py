@@ -1,8 +1,9 @@
 """``curate train --cv K`` and ``curate label-quality --model``: out-of-fold probabilities.
 
 The train split is cut into K folds, stratified by label and keeping
-near-duplicate groups whole (:func:`labels.folds.grouped_folds`; without
-groups every sample is its own group). Each fold's model trains on the other
+near-duplicate groups whole (:func:`labels.folds.grouped_folds`, with the
+groups the export carries; an unscored dataset has none, and every sample
+is then its own group). Each fold's model trains on the other
 K−1 folds and predicts the held-out fold, averaged with its prediction on
 the mirrored faces. Val and test samples get the mean of the K models'
 predictions (none of them saw those samples). The result is written as
@@ -20,7 +21,7 @@ import os
 import numpy as np
 
 from labels.folds import grouped_folds
-from train.data import Split, load_export
+from train.data import load_export
 from train.fit import train_model
 
 
@@ -28,7 +29,8 @@ def cross_validate(export_path, run_dir, settings, *, folds=5, groups=None, quie
     """Train K fold models; return (path of oof.npz, out-of-fold accuracy on train).
 
     ``groups``: optional mapping sample key → near-duplicate group id (−1 or
-    absent = no group) for the export's train samples.
+    absent = no group) for the export's train samples; by default the
+    groups the export carries (``curate score``'s ``dup_group``).
     """
     from train.evaluate import predict_mirrored
     from train.runs import load_run_model
@@ -42,7 +44,8 @@ def cross_validate(export_path, run_dir, settings, *, folds=5, groups=None, quie
     folds = int(min(folds, counts[counts > 0].min()))
     if folds < 2:
         raise ValueError("cross-validation needs at least 2 train samples of every class")
-    group_ids = np.array([(groups or {}).get(str(k), -1) for k in train.keys], dtype=np.int64)
+    group_ids = train.group if groups is None else np.array([groups.get(str(k), -1) for k in train.keys],
+                                                            dtype=np.int64)
     fold_of = grouped_folds(train.hard.astype(np.int64), group_ids, folds, seed=settings.seed)
     oof = np.zeros_like(train.soft, dtype=np.float64)
     others = {name: np.zeros_like(s.soft, dtype=np.float64) for name, s in export.splits.items()
@@ -50,8 +53,7 @@ def cross_validate(export_path, run_dir, settings, *, folds=5, groups=None, quie
     for k in range(folds):
         fit_idx, held_idx = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
         fold_dir = os.path.join(run_dir, f"fold{k}")
-        part = Split(train.x[fit_idx], train.soft[fit_idx], train.hard[fit_idx], train.keys[fit_idx])
-        held = Split(train.x[held_idx], train.soft[held_idx], train.hard[held_idx], train.keys[held_idx])
+        part, held = train.take(fit_idx), train.take(held_idx)
         # Without selection, the held-out fold only measures the fold model (after training).
         fold_val = val if settings.select_best else held
         train_model(export_path, fold_dir, dataclasses.replace(settings, seed=settings.seed + k), quiet=quiet,

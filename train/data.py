@@ -14,15 +14,32 @@ import numpy as np
 
 @dataclasses.dataclass
 class Split:
-    """One split: ``x`` uint8 (N, H, W), ``soft`` float32 (N, K), ``hard`` int (N,), ``keys`` (N,)."""
+    """One split: ``x`` uint8 (N, H, W), ``soft`` float32 (N, K), ``hard`` int (N,), ``keys`` (N,).
+
+    ``group`` int (N,): near-duplicate group id, −1 for none; ``leak`` bool
+    (N,): the face's group reaches another split. Exports written before
+    these existed load as −1 / False.
+    """
 
     x: np.ndarray
     soft: np.ndarray
     hard: np.ndarray
     keys: np.ndarray
+    group: np.ndarray = None
+    leak: np.ndarray = None
+
+    def __post_init__(self):
+        if self.group is None:
+            self.group = np.full(len(self.hard), -1, dtype=np.int64)
+        if self.leak is None:
+            self.leak = np.zeros(len(self.hard), dtype=bool)
 
     def __len__(self):
         return len(self.hard)
+
+    def take(self, index):
+        """The samples at ``index`` (int or bool array) as a new Split."""
+        return Split(*(getattr(self, f.name)[index] for f in dataclasses.fields(self)))
 
 
 @dataclasses.dataclass
@@ -62,8 +79,11 @@ def load_export(path, expect_classes=None):
         parts = []
         for file_name in files:
             with np.load(os.path.join(path, file_name), allow_pickle=False) as d:
-                parts.append((d["x"], d["soft"], d["hard"], d["sample_key"]))
-        splits[name] = Split(*(np.concatenate([p[i] for p in parts]) for i in range(4)))
+                n = len(d["hard"])
+                parts.append((d["x"], d["soft"], d["hard"], d["sample_key"],
+                              d["group"] if "group" in d.files else np.full(n, -1, dtype=np.int64),
+                              d["leak"] if "leak" in d.files else np.zeros(n, dtype=bool)))
+        splits[name] = Split(*(np.concatenate([p[i] for p in parts]) for i in range(6)))
     return Export(path, manifest, splits)
 
 

@@ -64,6 +64,8 @@ class TrainSettings:
     teachers: tuple = ()  # run directories whose models teach this one (see train/distill.py)
     teacher_weight: float = 0.8  # the teachers' share of the training targets
     ema_decay: float = 0.0  # > 0: validate and keep an exponential moving average of the weights (per step)
+    holdout: float = 0.0  # > 0: validate (choose the epoch) on this share of train, near-duplicate groups whole;
+    # the export's val split (PublicTest) is then only evaluated once, at the end
     select_best: bool = True  # keep the best val epoch (early stopping); False: no validation during training,
     # the last weights are kept (cross-validation for label quality, where selecting on the held-out labels would
     # fit their noise)
@@ -205,6 +207,8 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
     settings = settings or TrainSettings()
     if 0 < settings.start_size < MIN_START_SIZE:
         raise ValueError(f"start size {settings.start_size} px is too small; use 0 (off) or at least {MIN_START_SIZE}")
+    if not 0 <= settings.holdout < 1:
+        raise ValueError(f"held-out share {settings.holdout} is not in [0, 1); use 0 (select on val) or e.g. 0.1")
     if not 0 <= settings.ema_decay < 1:
         raise ValueError(f"weight-average decay {settings.ema_decay} is not in [0, 1); use 0 (off) or e.g. 0.9995")
     keras.utils.set_random_seed(settings.seed)
@@ -212,6 +216,13 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
     classes = export.classes
     train = train_split or export.split("train")
     val = val_split or export.split("val")
+    report_val, selection = val, "val"
+    if settings.holdout > 0 and val_split is None:
+        from labels.folds import holdout_mask
+
+        # seed 0 always: every seed and recipe is chosen on the same held-out faces
+        mask = holdout_mask(train.hard.astype(np.int64), train.group, settings.holdout, seed=0)
+        train, val, selection = train.take(~mask), train.take(mask), "holdout"
     full_shape = default_input_shape(settings.model)
     size = full_shape[0]
     progressive = 0 < settings.start_size < size
@@ -267,8 +278,12 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
 
     model = plain_copy(model, settings.model, len(classes), full_shape)  # saved models hold standard Keras layers only
     model.save(os.path.join(run_dir, "model.keras"))
-    probs = predict_keras(model, val.x)
-    val_metrics = classification_metrics(val.hard, probs, classes)
+    probs = predict_keras(model, report_val.x)
+    val_metrics = classification_metrics(report_val.hard, probs, classes)
+    val_report = {"float": val_metrics}
+    if report_val.leak.any():  # faces whose near-duplicate reaches another split: report without them too
+        clean = ~report_val.leak
+        val_report["float_leak_free"] = classification_metrics(report_val.hard[clean], probs[clean], classes)
     plot_history(history.history, os.path.join(run_dir, "curves.png"))
     plot_confusion(val_metrics["confusion"], classes, os.path.join(run_dir, "confusion_val.png"),
                    f"{settings.model} float, val accuracy {val_metrics['accuracy']:.3f}")
@@ -278,7 +293,10 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
         "model": settings.model, "params": int(model.count_params()), "classes": classes,
         "settings": dataclasses.asdict(settings), "epochs_run": len(history.history["loss"]),
         "train_seconds": round(seconds, 1), "teacher_seconds": round(teacher_seconds, 1),
-        "train_samples": len(train), "val": {"float": val_metrics},
+        "train_samples": len(train), "val": val_report,
+        "selection": {"on": selection, "samples": len(val),
+                      **({"float": classification_metrics(val.hard, predict_keras(model, val.x), classes)}
+                         if selection == "holdout" else {})},
         "export": {"path": os.path.abspath(export_path), "content_hash": export.manifest["content_hash"],
                    "dataset": export.manifest["dataset"], "view": export.manifest["view"],
                    "scheme": export.manifest["scheme"], "label_rule": export.manifest["label_rule"]},

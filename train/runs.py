@@ -45,8 +45,12 @@ def quantize_run(run_dir, *, export_path=None, require_camera_fit=False):
         data = export.splits.get(split)
         if data is None or not len(data):
             continue
-        result = classification_metrics(data.hard, predict_tflite(tflite, data.x), export.classes)
+        probs = predict_tflite(tflite, data.x)
+        result = classification_metrics(data.hard, probs, export.classes)
         metrics.setdefault(split, {})["int8"] = result
+        if data.leak.any():
+            clean = ~data.leak
+            metrics[split]["int8_leak_free"] = classification_metrics(data.hard[clean], probs[clean], export.classes)
         plot_confusion(result["confusion"], export.classes, os.path.join(run_dir, f"confusion_{split}_int8.png"),
                        f"{metrics['model']} int8, {split} accuracy {result['accuracy']:.3f}")
     write_metrics(run_dir, metrics)
@@ -56,12 +60,23 @@ def quantize_run(run_dir, *, export_path=None, require_camera_fit=False):
 
 
 def evaluate_run(run_dir, *, export_path=None, split="val"):
-    """Float and int8 metrics of a run on one split of an export: {"float": ..., "int8": ...}."""
+    """Float and int8 metrics of a run on one split of an export.
+
+    Returns {"float": ..., "int8": ...}, plus "float_leak_free" / "int8_leak_free"
+    (the split without faces whose near-duplicate group reaches another
+    split) when the split has such faces; "int8" only once the run is quantized.
+    """
     metrics = read_metrics(run_dir)
     export = load_export(export_path or metrics["export"]["path"], expect_classes=metrics["classes"])
     data = export.split(split)
-    out = {"float": classification_metrics(data.hard, predict_keras(load_run_model(run_dir), data.x), export.classes)}
+    probs = {"float": predict_keras(load_run_model(run_dir), data.x)}
     tflite_path = os.path.join(run_dir, TFLITE_NAME)
     if os.path.isfile(tflite_path):
-        out["int8"] = classification_metrics(data.hard, predict_tflite(read_tflite(tflite_path), data.x), export.classes)
+        probs["int8"] = predict_tflite(read_tflite(tflite_path), data.x)
+    out = {}
+    for kind, p in probs.items():
+        out[kind] = classification_metrics(data.hard, p, export.classes)
+        if data.leak.any():
+            clean = ~data.leak
+            out[f"{kind}_leak_free"] = classification_metrics(data.hard[clean], p[clean], export.classes)
     return out

@@ -41,6 +41,14 @@ def test_export_manifest_and_arrays(built, tmp_path):
     assert (train.hard == train.soft.argmax(axis=1)).all()
     assert manifest["counts"]["train"]["samples"] == len(train)
     assert set(k.split(":")[0] for k in train.keys) <= {"fer2013", "ckplus"}
+    # near-duplicate groups and leaks travel with the faces (grouped hold-outs, leak-free test figures)
+    from curate.build import load_dataset
+
+    ds = load_dataset(built)
+    fields = {k: (-1 if g is None else g, bool(x)) for k, g, x in zip(*ds.values(["sample_key", "dup_group", "leak"]))}
+    for split in (train, val):
+        assert [fields[k] for k in split.keys] == list(zip(split.group.tolist(), split.leak.tolist()))
+    assert val.leak.any() and (train.group >= 0).any()  # the demo sources hold a pair crossing splits
 
 
 def test_content_hash_is_stable_and_tracks_content(built, tmp_path):

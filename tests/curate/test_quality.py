@@ -97,3 +97,33 @@ def test_baseline(scored):
     assert 0.3 < summary["out_of_fold_accuracy"] <= 1.0  # drawn faces are easy, but not trivially so
     ds = load_dataset(scored)
     assert set(ds.distinct("oof_prediction.label")) <= set(BUILTIN["five"].classes)
+
+
+def test_label_quality_with_the_real_trainer_on_grouped_folds(scored, workspace):
+    from click.testing import CliRunner
+
+    from curate.cli import cli
+
+    base = ["label-quality", "--dataset", scored, "--workspace", str(workspace.root), "--quiet"]
+    result = CliRunner().invoke(cli, [*base, "--model", "camera", "--folds", "2", "--max-minutes", "0.5"])
+    assert result.exit_code == 0, result.output
+    assert "model camera, 2 grouped folds" in result.output
+    ds = load_dataset(scored)
+    assert ds.info["label_quality"]["source"] == "model camera, 2 grouped folds"
+    scored_keys = set(ds.exists("label_quality").values("sample_key"))
+    assert scored_keys == {k for k, _ in labelled(scored)[0]}  # every labelled sample, train out of fold
+    runs = sorted(workspace.runs_dir.glob("*-label-quality-camera"))
+    with np.load(runs[-1] / "oof.npz") as oof:
+        fold = dict(zip(oof["sample_key"].astype(str), oof["fold"]))
+    keys, groups, splits = ds.values(["sample_key", "dup_group", "split"])
+    by_group = {}
+    for key, group, split in zip(keys, groups, splits):
+        if group is not None and split == "train" and key in fold:
+            by_group.setdefault(group, set()).add(fold[key])
+    assert by_group and all(len(f) == 1 for f in by_group.values())  # near-duplicates share a fold
+    assert set(fold.values()) == {-1, 0, 1}
+
+    result = CliRunner().invoke(cli, [*base, "--model", "camera", "--baseline"])
+    assert result.exit_code == 2 and "exactly one of" in result.output
+    result = CliRunner().invoke(cli, [*base, "--model", "resnet"])
+    assert result.exit_code == 1 and "unknown model 'resnet'" in result.output

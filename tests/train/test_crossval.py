@@ -2,7 +2,7 @@ import csv
 
 import numpy as np
 
-from tests.fixtures import write_export
+from fixtures import write_export
 from train.crossval import cross_validate
 from train.fit import TrainSettings
 

@@ -100,3 +100,36 @@ def test_a_bad_decay_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"weight-average decay 1.0 is not in \[0, 1\)"):
         train_model(export, str(tmp_path / "run"), TrainSettings(epochs=1, ema_decay=1.0), quiet=True)
     assert not (tmp_path / "run").exists()
+
+
+def test_holdout_selection_keeps_val_for_one_final_report_with_a_leak_free_figure(tmp_path):
+    import json
+
+    from labels.folds import holdout_mask
+    from train.data import load_export
+
+    export = write_export(tmp_path / "export", n_train=40, n_val=15)
+    for split, name in (("train", "train-00000.npz"), ("val", "val-00000.npz")):  # groups and leaks, as scored
+        path = tmp_path / "export" / name
+        with np.load(path) as d:
+            arrays = dict(d)
+        n = len(arrays["hard"])
+        arrays["group"] = np.where(np.arange(n) < 30, np.arange(n) // 3, -1)
+        arrays["leak"] = np.arange(n) % 5 == 0
+        np.savez(path, **arrays)
+    train = load_export(export).split("train")
+    expected = int(holdout_mask(train.hard.astype(np.int64), train.group, 0.2, seed=0).sum())
+    metrics = train_model(export, str(tmp_path / "run"), TrainSettings(epochs=2, batch_size=16, holdout=0.2),
+                          quiet=True)
+    assert metrics["selection"]["on"] == "holdout" and metrics["selection"]["samples"] == expected
+    assert metrics["train_samples"] == len(train) - expected
+    assert metrics["val"]["float"]["samples"] == 45  # the whole val split, once
+    assert metrics["val"]["float_leak_free"]["samples"] == 45 - 9
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["settings"]["holdout"] == 0.2
+    from train.runs import evaluate_run
+
+    again = evaluate_run(str(tmp_path / "run"))  # the same figures when a run is evaluated later
+    assert again["float_leak_free"]["samples"] == 36 and "int8" not in again
+    assert again["float"]["accuracy"] == pytest.approx(metrics["val"]["float"]["accuracy"])
+    with pytest.raises(ValueError, match="held-out share"):
+        train_model(export, str(tmp_path / "bad"), TrainSettings(epochs=1, holdout=1.0), quiet=True)
