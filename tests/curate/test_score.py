@@ -131,7 +131,8 @@ def test_dispute_scores_rank_and_keep_undecided_reviews_in_the_queue():
     reviewed = np.array([False, False, False, False, True, True])
     undecided = np.array([False, False, False, False, True, False])
     score = dispute_scores(agreement, conflict, dup_conflict, quality, issue)
-    np.testing.assert_allclose(score, [0.1, 0.65, 0.7, 0.6, 0.56, 0.78])
+    np.testing.assert_allclose(score, [0.1, 0.65, 0.5, 0.6, 0.56, 0.78])  # a conflict with FER2013 adds nothing
+    np.testing.assert_allclose(dispute_scores(agreement, conflict, dup_conflict, conflict_bonus=0.2)[2], 0.7)
     # reviewed: the model's doubt no longer counts; a 7-7 split stays disputed (>= 0.6)
     score = dispute_scores(agreement, conflict, dup_conflict, quality, issue, reviewed, undecided)
-    np.testing.assert_allclose(score, [0.1, 0.65, 0.7, 0.6, 0.6, 0.1])
+    np.testing.assert_allclose(score, [0.1, 0.65, 0.5, 0.6, 0.6, 0.1])
