@@ -28,15 +28,13 @@ import dataclasses
 import os
 import time
 
-import numpy as np
 from tqdm import tqdm
 
 from curate.annotations import SOURCE_FIELDS, VOTE_FIELDS, dataset_weight, merged_fields
 from curate.fastdb import insert_samples
-from curate.media import PngWriter
+from datasets.media import PngWriter
 from datasets.records import SourceError
-from labels.taxonomy import CLASS_INDEX, CLASSES, FER2013_EMOTION, NUM_CLASSES, canonical_from_name
-from labels.votes import vote_distribution
+from datasets.samples import make_sample, prepare_dataset, record_fields
 
 BATCH_SIZE = 1000
 COMPARED = (
@@ -44,20 +42,6 @@ COMPARED = (
     "raw_split", "fer2013_label", "votes", "soft_label", "ground_truth",
 )
 REVIEW_FIELDS = ("annotator_votes", *SOURCE_FIELDS)  # see curate.annotations
-
-
-def field_types():
-    """Field name → (FiftyOne field class, kwargs) for every sample field we own."""
-    import fiftyone as fo
-
-    text = (fo.StringField, {})
-    return {
-        "sample_key": text, "source": text, "source_id": text, "split": text,
-        "subject": text, "raw_label": text, "raw_split": text, "fer2013_label": text,
-        "votes": (fo.ListField, {"subfield": fo.IntField}),
-        "soft_label": (fo.ListField, {"subfield": fo.FloatField}),
-        "ground_truth": (fo.EmbeddedDocumentField, {"embedded_doc_type": fo.Classification}),
-    }
 
 
 @dataclasses.dataclass
@@ -100,76 +84,10 @@ def create_dataset(name):
     """Create the persistent dataset with its declared fields and unique key index."""
     import fiftyone as fo
 
-    dataset = fo.Dataset(name, persistent=True)
-    for field, (ftype, kwargs) in field_types().items():
-        dataset.add_sample_field(field, ftype, **kwargs)
-    dataset.create_index("sample_key", unique=True)
-    dataset.default_classes = list(CLASSES)
+    dataset = prepare_dataset(fo.Dataset(name, persistent=True))
     dataset.info = {"sources": {}}
     dataset.save()
     return dataset
-
-
-def fer2013_label(record):
-    """The original FER2013 label of a FER2013 record (CSV or image folders)."""
-    if record.source == "fer2013":
-        return FER2013_EMOTION[int(record.raw_label)]
-    if record.source == "fer2013-images":
-        return canonical_from_name(record.raw_label)
-    return None
-
-
-def record_fields(records, media_dir):
-    """Field dicts for a batch of records (soft labels computed vectorised).
-
-    ``media_dir`` is where pixel records' PNGs go:
-    ``<media_dir>/<source>/<split>/<source_id>.png``.
-    """
-    votes = [r.votes for r in records if r.votes is not None]
-    dists = iter(vote_distribution(np.array(votes)) if votes else [])
-    out = []
-    for record in records:
-        if record.votes is not None:
-            dist = next(dists)
-            soft = [float(x) for x in dist] if dist.sum() > 0 else None
-        elif record.label is not None:
-            soft = [0.0] * NUM_CLASSES
-            soft[CLASS_INDEX[record.label]] = 1.0
-        else:
-            soft = None
-        filepath = record.filepath
-        if record.pixels is not None:
-            filepath = os.path.join(media_dir, record.source, record.split, f"{record.source_id}.png")
-        out.append({
-            "filepath": os.path.abspath(filepath),
-            "source": record.source,
-            "source_id": record.source_id,
-            "split": record.split,
-            "subject": record.subject,
-            "raw_label": record.raw_label,
-            "raw_split": record.raw_split,
-            "fer2013_label": fer2013_label(record),
-            "votes": list(record.votes) if record.votes is not None else None,
-            "soft_label": soft,
-            "ground_truth": record.label,  # a label name here; Classification on write
-        })
-    return out
-
-
-def make_sample(record, fields):
-    """A FiftyOne Sample from a record and its :func:`record_fields` dict.
-
-    Image metadata is left for ``dataset.compute_metadata()``, as FiftyOne's
-    own importers do: reading it here would double the cost of a build.
-    """
-    import fiftyone as fo
-
-    fields = dict(fields)
-    label = fields.pop("ground_truth")
-    return fo.Sample(
-        sample_key=record.key, tags=[record.split],
-        ground_truth=fo.Classification(label=label) if label else None, **fields,
-    )
 
 
 class DatasetBuilder:

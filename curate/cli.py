@@ -12,6 +12,9 @@ import click
 
 from curate import __version__
 from curate.cli_options import CONTEXT, dataset_option, quiet_option, user_errors, workspace_option
+from train.settings import LABEL_RULES, MODEL_NAMES, WEIGHTINGS, TrainSettings
+
+TRAIN_DEFAULTS = TrainSettings()
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
 
@@ -265,7 +268,7 @@ def report(out, top, dataset_name, workspace):
 @click.argument("out", type=click.Path(file_okay=False))
 @click.option("--view", "view_name", default=None, help="Train samples from this saved view; 'all' = every train sample [default: clean-train if saved].")
 @click.option("--scheme", default="fer8", show_default=True, help="Class scheme (name or .json/.yaml file).")
-@click.option("--labels", "label_rule", type=click.Choice(["crossentropy", "majority", "probability", "multi_target", "original"]),
+@click.option("--labels", "label_rule", type=click.Choice(LABEL_RULES),
               default="crossentropy", show_default=True, help="Train label rule (val/test always use majority).")
 @click.option("--format", "formats", type=click.Choice(["npz", "tree", "csv"]), multiple=True, default=("npz",),
               show_default=True, help="npz shards for the trainer; tree (FiftyOne class folders); csv (FER2013-style).")
@@ -295,39 +298,47 @@ def export(out, view_name, scheme, label_rule, formats, balanced, overwrite, dat
 @click.argument("export_dir", type=click.Path(file_okay=False))
 @click.option("--run", "run_dir", type=click.Path(file_okay=False), default=None,
               help="Run directory [default: <workspace>/runs/<time>-<model>].")
-@click.option("--model", default="camera", show_default=True,
-              type=click.Choice(["camera", "seed_cnn", "wiacek", "mikhaylevskiy"]), help="Architecture.")
-@click.option("--epochs", type=click.IntRange(1, 1000), default=60, show_default=True)
-@click.option("--batch-size", type=click.IntRange(1, 4096), default=128, show_default=True)
-@click.option("--lr", type=float, default=2e-3, show_default=True, help="Peak learning rate (cosine decay).")
-@click.option("--hard", is_flag=True, help="Train on one-hot hard labels instead of the soft distribution.")
-@click.option("--class-weights", type=click.Choice(["none", "inverse", "effective"]), default="none", show_default=True)
-@click.option("--no-augment", is_flag=True, help="Turn augmentation off.")
-@click.option("--patience", type=click.IntRange(1, 1000), default=15, show_default=True, help="Early-stopping patience (epochs).")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--max-minutes", type=float, default=0.0, show_default=True,
-              help="Wall-clock budget: cosine LR over the budget, stop when spent (0 = by epochs).")
-@click.option("--start-size", type=click.IntRange(0, 1024), default=0, show_default=True,
+@click.option("--recipe", type=click.Path(dir_okay=False), default=None,
+              help="Training recipe (TOML, see openmv/model/recipe.toml); the options below override it.")
+@click.option("--model", default=None, type=click.Choice(MODEL_NAMES),
+              help=f"Architecture [default: {TRAIN_DEFAULTS.model}].")
+@click.option("--epochs", type=click.IntRange(1, 1000), default=None, help=f"[default: {TRAIN_DEFAULTS.epochs}]")
+@click.option("--batch-size", type=click.IntRange(1, 4096), default=None, help=f"[default: {TRAIN_DEFAULTS.batch_size}]")
+@click.option("--lr", type=float, default=None,
+              help=f"Peak learning rate (cosine decay) [default: {TRAIN_DEFAULTS.learning_rate}].")
+@click.option("--hard", is_flag=True, default=None, help="Train on one-hot hard labels instead of the soft distribution.")
+@click.option("--class-weights", type=click.Choice(WEIGHTINGS), default=None,
+              help=f"[default: {TRAIN_DEFAULTS.class_weighting}]")
+@click.option("--no-augment", is_flag=True, default=None, help="Turn augmentation off.")
+@click.option("--patience", type=click.IntRange(1, 1000), default=None,
+              help=f"Early-stopping patience (epochs) [default: {TRAIN_DEFAULTS.patience}].")
+@click.option("--seed", type=int, default=None, help=f"[default: {TRAIN_DEFAULTS.seed}]")
+@click.option("--max-minutes", type=float, default=None,
+              help="Wall-clock budget: cosine LR over the budget, stop when spent "
+                   f"[default: {TRAIN_DEFAULTS.max_minutes} = by epochs].")
+@click.option("--start-size", type=click.IntRange(0, 1024), default=None,
               help="Progressive resizing: train on faces grown from this size to the model's input "
-                   "over the first 60 % of training (0 = off).")
+                   "over the first 60 % of training "
+                   f"[default: {TRAIN_DEFAULTS.start_size} = off].")
 @click.option("--teacher", "teachers", multiple=True, type=click.Path(exists=True, file_okay=False),
               help="Distil from this earlier run (repeat for an ensemble): targets blend labels and its predictions.")
-@click.option("--teacher-weight", type=click.FloatRange(0, 1), default=0.8, show_default=True,
-              help="The teachers' share of the training targets.")
-@click.option("--ema-decay", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
+@click.option("--teacher-weight", type=click.FloatRange(0, 1), default=None,
+              help=f"The teachers' share of the training targets [default: {TRAIN_DEFAULTS.teacher_weight}].")
+@click.option("--ema-decay", type=click.FloatRange(0, 1, max_open=True), default=None,
               help="Validate and keep a moving average of the weights with this per-step decay, "
-                   "e.g. 0.9995 (0 = off).")
-@click.option("--holdout", type=click.FloatRange(0, 0.5), default=0.0, show_default=True,
+                   f"e.g. 0.9995 [default: {TRAIN_DEFAULTS.ema_decay} = off].")
+@click.option("--holdout", type=click.FloatRange(0, 0.5), default=None,
               help="Choose the epoch on this share of train (near-duplicates kept together) instead of val; "
-                   "val is then evaluated once, at the end.")
+                   f"val is then evaluated once, at the end [default: {TRAIN_DEFAULTS.holdout} = off].")
 @click.option("--cv", type=click.IntRange(2, 20), default=None,
               help="K-fold out-of-fold probabilities for every train sample, written back to the dataset.")
 @dataset_option
 @workspace_option
 @quiet_option
 @user_errors
-def train(export_dir, run_dir, model, epochs, batch_size, lr, hard, class_weights, no_augment, patience, seed,
-          max_minutes, start_size, teachers, teacher_weight, ema_decay, holdout, cv, dataset_name, workspace, quiet):
+def train(export_dir, run_dir, recipe, model, epochs, batch_size, lr, hard, class_weights, no_augment, patience,
+          seed, max_minutes, start_size, teachers, teacher_weight, ema_decay, holdout, cv, dataset_name, workspace,
+          quiet):
     """Train a model on an export; write model, history, metrics and plots to a run directory.
 
     \b
@@ -336,19 +347,23 @@ def train(export_dir, run_dir, model, epochs, batch_size, lr, hard, class_weight
       curate train exports/fer8 --cv 5 --epochs 20      # out-of-fold probabilities → label quality
       curate train exports/fer8 --teacher RUN1 --teacher RUN2   # distil an ensemble of earlier runs
     """
-    from train.fit import TrainSettings, train_model
+    from train.recipe import load_recipe, train_recipe, with_overrides, write_recipe
 
-    settings = TrainSettings(model=model, epochs=epochs, batch_size=batch_size, learning_rate=lr,
-                             soft_labels=not hard, class_weighting=class_weights, augment=not no_augment,
-                             patience=patience, seed=seed, max_minutes=max_minutes, start_size=start_size,
-                             teachers=tuple(os.path.abspath(t) for t in teachers), teacher_weight=teacher_weight,
-                             ema_decay=ema_decay, holdout=holdout)
-    run_dir = run_dir or str(workspace.runs_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{model}{'-cv' if cv else ''}")
+    recipe = with_overrides(
+        load_recipe(recipe), model=model, epochs=epochs, batch_size=batch_size, learning_rate=lr,
+        soft_labels=False if hard else None, class_weighting=class_weights, augment=False if no_augment else None,
+        patience=patience, seed=seed, max_minutes=max_minutes, start_size=start_size,
+        teachers=tuple(os.path.abspath(t) for t in teachers) or None, teacher_weight=teacher_weight,
+        ema_decay=ema_decay, holdout=holdout)
+    settings = recipe.train
+    run_dir = run_dir or str(workspace.runs_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{settings.model}"
+                                                  f"{'-cv' if cv else ''}")
     if cv:
         from curate.quality import run_label_quality
         from train.crossval import cross_validate
 
         path, accuracy = cross_validate(export_dir, run_dir, settings, folds=cv, quiet=quiet)
+        write_recipe(recipe, run_dir)
         click.echo(f"out-of-fold probabilities: {path} (accuracy {accuracy:.3f})")
         with open(os.path.join(export_dir, "manifest.json")) as f:
             scheme = json.load(f)["scheme"]
@@ -357,7 +372,7 @@ def train(export_dir, run_dir, model, epochs, batch_size, lr, hard, class_weight
         click.echo(f"label quality from the model: {summary['label_issues']} label issues, "
                    f"{summary['disputed']} disputed")
         return
-    metrics = train_model(export_dir, run_dir, settings, quiet=quiet)
+    metrics = train_recipe(export_dir, run_dir, recipe, quiet=quiet, echo=(lambda *a: None) if quiet else click.echo)
     val = metrics["val"]["float"]
     leak_free = metrics["val"].get("float_leak_free")
     click.echo(f"run {run_dir}: {metrics['epochs_run']} epochs in {metrics['train_seconds']:.0f} s, "
@@ -472,13 +487,18 @@ def flash(bundle_dir, drive, force, dry_run, workspace):
 @click.option("--force", is_flag=True, help="Flash a folder that does not look like an OpenMV drive.")
 @click.option("--no-flash", is_flag=True, help="Stop after the bundle.")
 @click.option("--dry-run", is_flag=True, help="Show what flashing would change; write nothing to the drive.")
-@click.option("--scheme", default="fer8", show_default=True)
-@click.option("--labels", "label_rule", default="crossentropy", show_default=True,
-              type=click.Choice(["crossentropy", "majority", "probability", "multi_target", "original"]))
-@click.option("--model", default="camera", show_default=True,
-              type=click.Choice(["camera", "seed_cnn", "wiacek", "mikhaylevskiy"]))
-@click.option("--epochs", type=click.IntRange(1, 1000), default=60, show_default=True)
-@click.option("--max-minutes", type=float, default=0.0, show_default=True, help="Training wall-clock budget (0 = by epochs).")
+@click.option("--recipe", type=click.Path(dir_okay=False), default=None,
+              help="Training recipe (TOML): export labels and every training knob; openmv/model/recipe.toml "
+                   "reproduces the shipped model. The options below override it.")
+@click.option("--scheme", default=None, help="Class scheme [default: the recipe's, else fer8].")
+@click.option("--labels", "label_rule", default=None, type=click.Choice(LABEL_RULES),
+              help="Label rule [default: the recipe's, else crossentropy].")
+@click.option("--model", default=None, type=click.Choice(MODEL_NAMES),
+              help=f"Architecture [default: the recipe's, else {TRAIN_DEFAULTS.model}].")
+@click.option("--epochs", type=click.IntRange(1, 1000), default=None,
+              help=f"[default: the recipe's, else {TRAIN_DEFAULTS.epochs}]")
+@click.option("--max-minutes", type=float, default=None,
+              help="Training wall-clock budget [default: the recipe's, else 0 = by epochs].")
 @click.option("--tolerance", type=float, default=0.01, show_default=True,
               help="Refuse a model whose int8 val accuracy is lower than the current one's by more than this.")
 @click.option("--pull-labels", is_flag=True, help="First pull the annotators' answers from Label Studio.")
@@ -488,7 +508,7 @@ def flash(bundle_dir, drive, force, dry_run, workspace):
 @workspace_option
 @quiet_option
 @user_errors
-def loop(captures, drive, force, no_flash, dry_run, scheme, label_rule, model, epochs, max_minutes, tolerance,
+def loop(captures, drive, force, no_flash, dry_run, recipe, scheme, label_rule, model, epochs, max_minutes, tolerance,
          pull_labels, studio_url, studio_project, dataset_name, workspace, quiet):
     """Retrain and flash: ingest (+ Label Studio pull) → rescore → export → train → int8 → evaluate → gate → bundle → flash.
 
@@ -497,9 +517,11 @@ def loop(captures, drive, force, no_flash, dry_run, scheme, label_rule, model, e
       curate loop --captures /media/$USER/SD/captures --drive /media/$USER/OPENMV --max-minutes 30
     """
     from curate.loop import LoopSettings, run_loop
+    from train.recipe import load_recipe, with_overrides
 
-    settings = LoopSettings(captures=captures, scheme=scheme, label_rule=label_rule, model=model, epochs=epochs,
-                            max_minutes=max_minutes, tolerance=tolerance, flash=not no_flash, drive=drive,
+    recipe = with_overrides(load_recipe(recipe), scheme=scheme, labels=label_rule, model=model, epochs=epochs,
+                            max_minutes=max_minutes)
+    settings = LoopSettings(captures=captures, recipe=recipe, tolerance=tolerance, flash=not no_flash, drive=drive,
                             force_drive=force, dry_run=dry_run, pull_labels=pull_labels, studio_url=studio_url,
                             studio_project=studio_project)
     record = run_loop(dataset_name, settings, workspace=workspace, quiet=quiet,

@@ -268,7 +268,11 @@ def run_demo(workspace, dataset_name, *, out=None, fresh=True, quiet=False, echo
     except FileNotFoundError as err:
         echo(f"{drive}: empty ({err})")
     say("\n[6/6] retrain-and-flash loop: export, train (1 minute), int8, evaluate, gate, bundle, flash")
-    record = run_loop(dataset_name, LoopSettings(max_minutes=1.0, epochs=1000, batch_size=16, drive=str(drive)),
+    from train.recipe import Recipe
+    from train.settings import TrainSettings
+
+    smoke = Recipe(train=TrainSettings(max_minutes=1.0, epochs=1000, patience=1000, batch_size=16))
+    record = run_loop(dataset_name, LoopSettings(recipe=smoke, drive=str(drive)),
                       workspace=workspace, quiet=True, echo=say)
     steps, gate = record["steps"], record["gate"]
     echo(f"new model: int8 val accuracy {steps['evaluate']['int8_val_accuracy']:.3f} on drawn faces "

@@ -29,12 +29,11 @@ from tqdm import tqdm
 
 from curate import __version__
 from curate.build import load_dataset
-from curate.media import atomic_folder
+from datasets.media import atomic_folder
 from labels.schemes import get_scheme
 from labels.taxonomy import CLASS_INDEX, NUM_CLASSES
-from labels.votes import MODES, ferplus_labels
+from labels.votes import LABEL_RULES, ferplus_labels
 
-LABEL_RULES = (*MODES, "original")
 FORMATS = ("npz", "tree", "csv")
 SHARD_SIZE = 4096
 ALL_SAMPLES = "all"  # --view all: train on every sample of the train split

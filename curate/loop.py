@@ -25,15 +25,11 @@ import numpy as np
 
 @dataclasses.dataclass
 class LoopSettings:
+    """What the loop does around training; what it trains (export labels and every training knob) is ``recipe``."""
+
     captures: str = None
-    scheme: str = "fer8"
-    label_rule: str = "crossentropy"
-    model: str = "camera"
-    epochs: int = 60
-    max_minutes: float = 0.0
+    recipe: object = None  # train.recipe.Recipe; None: the defaults (see train/recipe.py)
     tolerance: float = 0.01
-    learning_rate: float = 2e-3
-    batch_size: int = 128
     flash: bool = True
     drive: str = None
     force_drive: bool = False
@@ -73,12 +69,13 @@ def run_loop(name, settings, *, workspace, quiet=False, echo=print):
     from train.camera_check import check_camera
     from train.data import load_export
     from train.evaluate import classification_metrics, plot_confusion, predict_tflite
-    from train.fit import TrainSettings, train_model
+    from train.recipe import Recipe, export_size, train_recipe
     from train.runs import TFLITE_NAME, quantize_run
 
     start = time.perf_counter()
     stamp = time.strftime("%Y%m%d-%H%M%S")
     run_dir = str(workspace.runs_dir / f"{stamp}-loop")
+    recipe = settings.recipe or Recipe()
     record = {"dataset": name, "started": stamp, "settings": dataclasses.asdict(settings), "steps": {}}
     drive = resolve_drive(settings.drive, force=settings.force_drive) if settings.flash else None  # fail early
     studio = None
@@ -102,14 +99,13 @@ def run_loop(name, settings, *, workspace, quiet=False, echo=print):
     echo("[loop] rescore")
     record["steps"]["score"] = score_dataset(name, quiet=quiet)
     export_dir = str(workspace.root / "exports" / f"{stamp}-loop")
-    manifest = export_dataset(name, export_dir, scheme_name=settings.scheme, label_rule=settings.label_rule, quiet=quiet)
+    manifest = export_dataset(name, export_dir, view_name=recipe.export.view, scheme_name=recipe.export.scheme,
+                              label_rule=recipe.export.labels, size=export_size(recipe), quiet=quiet)
     record["steps"]["export"] = {"path": export_dir, "content_hash": manifest["content_hash"],
                                  "counts": manifest["counts"], "view": manifest["view"]}
-    echo(f"[loop] train {settings.model} on {manifest['counts']['train']['samples']} samples")
-    train_settings = TrainSettings(model=settings.model, epochs=settings.epochs, max_minutes=settings.max_minutes,
-                                   learning_rate=settings.learning_rate, batch_size=settings.batch_size,
-                                   patience=max(15, settings.epochs))
-    metrics = train_model(export_dir, run_dir, train_settings, quiet=True)
+    echo(f"[loop] train {recipe.train.model} on {manifest['counts']['train']['samples']} samples"
+         + (f" (after {len(recipe.teacher_seeds)} teachers)" if recipe.teacher_seeds else ""))
+    metrics = train_recipe(export_dir, run_dir, recipe, quiet=True, echo=echo)
     record["steps"]["train"] = {"run": run_dir, "epochs": metrics["epochs_run"], "seconds": metrics["train_seconds"]}
     echo("[loop] quantize and check the camera")
     tflite_path, camera = quantize_run(run_dir)

@@ -16,7 +16,7 @@ import os
 import numpy as np
 
 from curate.build import load_dataset
-from curate.media import atomic_folder
+from datasets.media import atomic_folder
 from curate.status import class_counts, format_counts
 from labels.schemes import BUILTIN
 from labels.taxonomy import CLASSES

@@ -9,11 +9,14 @@
                              ferplus_path="data/fer2013new.csv")
     ds = fo.Dataset.from_dir("RAF-DB/basic", dataset_type=RAFDBDataset)
 
-Samples carry the same fields as ``curate build`` writes (see
-:mod:`curate.build`). ``from_dir`` passes its keyword arguments to the
-importer; ``media_dir`` says where CSV pixels are written as PNGs (default
-``<dataset_dir>/images``). ``curate build`` does not go through these
-importers: it streams the same adapters with idempotent upserts.
+Samples carry the same fields as ``curate build`` writes: both map records
+to samples with :mod:`datasets.samples`. ``from_dir`` passes its keyword
+arguments to the importer; ``media_dir`` says where CSV pixels are written as
+PNGs (default ``<dataset_dir>/images``). To add a source to an existing
+dataset with ``curate build``'s idempotence (the unique ``sample_key`` index;
+a re-import updates samples instead of duplicating them) use
+:func:`merge_into`. ``curate build`` itself streams the same adapters with
+batched upserts and keeps Label Studio reviews (see :mod:`curate.build`).
 """
 
 import os
@@ -21,8 +24,8 @@ import os
 import fiftyone.types as fot
 import fiftyone.utils.data as foud
 
-from curate.build import field_types, make_sample, record_fields
-from curate.media import write_png
+from datasets.samples import field_types, make_sample, prepare_dataset, record_fields
+from datasets.media import write_png
 from datasets.captures import Captures
 from datasets.ckplus import CKPlus, CKPlus48, is_original_layout
 from datasets.fer2013 import FER2013CSV, FER2013Folders
@@ -133,6 +136,21 @@ class CKPlusImporter(FaceRecordImporter):
 class CapturesImporter(FaceRecordImporter):
     def make_records(self):
         return Captures(self.dataset_dir)
+
+
+def merge_into(dataset, dataset_dir, dataset_type, **kwargs):
+    """Import ``dataset_dir`` into ``dataset``, keyed by ``sample_key``: new samples are added, known ones updated.
+
+    Declares our fields and the unique ``sample_key`` index first (as
+    ``curate build`` does), so running it twice leaves one sample per record.
+    ``kwargs`` go to the importer (``ferplus_path``, ``media_dir``, ...).
+    Returns ``dataset``.
+    """
+    prepare_dataset(dataset)
+    progress = kwargs.pop("progress", False)
+    dataset.merge_dir(dataset_dir=dataset_dir, dataset_type=dataset_type, key_field="sample_key",
+                      progress=progress, **kwargs)
+    return dataset
 
 
 def _first_existing(directory, names):

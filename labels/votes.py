@@ -25,6 +25,7 @@ import numpy as np
 from labels.taxonomy import NUM_CLASSES, NUM_VOTE_COLUMNS
 
 MODES = ("majority", "probability", "crossentropy", "multi_target")
+LABEL_RULES = (*MODES, "original")  # an export's train labels: a vote mode, or FER2013's own label
 UNKNOWN_INDEX = NUM_CLASSES  # column 8; NF is column 9
 
 #: ``dist``: float array (N, 8), each kept row sums to 1, dropped rows are 0.

@@ -6,6 +6,7 @@
     labels.txt       one class per line, model output order (Edge Impulse / our main.py)
     trained.txt      the same; recent firmware loads <model>.txt with the model
     main.py          openmv/camera/main.py: face detection + classification
+    face_box.py      openmv/camera/face_box.py: the face crop box (the host's preprocessing imports it too)
     model.json       classes, scheme, input size, quantization, metrics, data lineage
 
 The model defaults to the one shipped in ``openmv/model/``; ``--run DIR``
@@ -19,12 +20,13 @@ import json
 import os
 import shutil
 
-from curate.media import atomic_folder
+from datasets.media import atomic_folder
 
 PACKAGE = os.path.dirname(os.path.abspath(__file__))
 SHIPPED_MODEL = os.path.join(PACKAGE, "model")
 CAMERA_SCRIPTS = os.path.join(PACKAGE, "camera")
-BUNDLE_FILES = ("trained.tflite", "labels.txt", "trained.txt", "main.py", "model.json")
+BUNDLE_FILES = ("trained.tflite", "labels.txt", "trained.txt", "main.py", "face_box.py", "model.json")
+CAMERA_CODE = ("main.py", "face_box.py")  # MicroPython from openmv/camera/, copied as they are
 
 
 def sha256(path):
@@ -52,7 +54,7 @@ def model_source(run_dir=None):
 def make_bundle(out_dir, *, run_dir=None, overwrite=True):
     """Write the bundle folder; return its model.json dict."""
     from train.camera_check import check_camera, read_tflite
-    from train.quantize import input_quantization
+    from train.quantize import input_quantization, input_shape
 
     tflite_path, metrics = model_source(run_dir)
     tflite = read_tflite(tflite_path)
@@ -65,14 +67,19 @@ def make_bundle(out_dir, *, run_dir=None, overwrite=True):
         for name in ("labels.txt", "trained.txt"):
             with open(os.path.join(tmp, name), "w") as f:
                 f.write("\n".join(classes) + "\n")
-        shutil.copyfile(os.path.join(CAMERA_SCRIPTS, "main.py"), os.path.join(tmp, "main.py"))
+        for name in CAMERA_CODE:
+            shutil.copyfile(os.path.join(CAMERA_SCRIPTS, name), os.path.join(tmp, name))
         scale, zero_point = input_quantization(tflite)
+        height, width, channels = input_shape(tflite)  # main.py reads it from model.json
+        if height != width or channels != 1:
+            raise ValueError(f"{tflite_path}: the camera feeds square grayscale faces; the model takes "
+                             f"{height}x{width}x{channels}")
         export = metrics.get("export", {})
         val = metrics.get("val", {})
         info = {
             "classes": classes,
             "scheme": export.get("scheme"),
-            "input": {"height": 48, "width": 48, "channels": 1, "dtype": "int8",
+            "input": {"height": height, "width": width, "channels": channels, "dtype": "int8",
                       "scale": scale, "zero_point": zero_point, "camera_feeds": "pixel - 128"},
             "model": metrics.get("model"),
             "metrics": {split: {kind: {k: v[k] for k in ("accuracy", "macro_f1", "samples")}
@@ -82,7 +89,7 @@ def make_bundle(out_dir, *, run_dir=None, overwrite=True):
             "lineage": {"dataset": export.get("dataset"), "view": export.get("view"),
                         "label_rule": export.get("label_rule"), "export_content_hash": export.get("content_hash"),
                         "source": "shipped" if run_dir is None else os.path.abspath(run_dir)},
-            "sha256": {name: sha256(os.path.join(tmp, name)) for name in ("trained.tflite", "labels.txt", "main.py")},
+            "sha256": {name: sha256(os.path.join(tmp, name)) for name in ("trained.tflite", "labels.txt", *CAMERA_CODE)},
         }
         with open(os.path.join(tmp, "model.json"), "w") as f:
             json.dump(info, f, indent=2)

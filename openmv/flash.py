@@ -23,11 +23,12 @@ import shutil
 import time
 
 from openmv.bundle import BUNDLE_FILES, sha256
+from train.camera_check import INTERNAL_FLASH_BYTES
 
 MARKER = ".openmv_disk"
 TMP_SUFFIX = ".curate-tmp"
-INTERNAL_FLASH_BYTES = 128 * 1024
-MODEL_WARN_BYTES = 100 * 1024
+INTERNAL_DRIVE_BYTES = 128 * 1024  # the camera's internal-flash USB drive; the model limit on it is
+# train.camera_check.INTERNAL_FLASH_BYTES, the one figure both the camera report and this warning use
 SPACE_MARGIN = 8 * 1024
 
 
@@ -97,7 +98,7 @@ def plan_flash(bundle_dir, drive):
     usage = shutil.disk_usage(drive)
     warnings = []
     model_bytes = os.path.getsize(os.path.join(bundle_dir, "trained.tflite"))
-    if model_bytes > MODEL_WARN_BYTES and usage.total <= 2 * INTERNAL_FLASH_BYTES:
+    if model_bytes > INTERNAL_FLASH_BYTES and usage.total <= 2 * INTERNAL_DRIVE_BYTES:
         warnings.append(
             f"the model is {model_bytes // 1024} KB and this drive is the camera's internal flash "
             f"({usage.total // 1024} KB): insert an SD card (the drive becomes the card) or put the model "

@@ -106,9 +106,17 @@ def _micro(command, tflite, *extra):
     return result
 
 
+_ARENAS = {}  # sha256 of a model → its arena: the bisection runs once per model, however many steps ask
+
+
 def min_arena_bytes(tflite):
     """Smallest TFLite Micro arena (bytes, to 1 KB) in which the model allocates and runs."""
-    return _micro("arena", tflite)["arena_bytes"]
+    import hashlib
+
+    key = hashlib.sha256(bytes(tflite)).hexdigest()
+    if key not in _ARENAS:
+        _ARENAS[key] = _micro("arena", tflite)["arena_bytes"]
+    return _ARENAS[key]
 
 
 def run_micro(tflite, face_int8):

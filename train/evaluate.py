@@ -63,16 +63,20 @@ def predict_tflite(tflite, x_uint8):
     """Probabilities (N, K) from a TFLite model (int8 or float) run by LiteRT.
 
     Inputs are quantized with the model's own input parameters; for a camera
-    model (1/255, −128) that is exactly ``pixel − 128``.
+    model (1/255, −128) that is exactly ``pixel − 128``. Faces of another
+    size are resized to the model's input first (as the camera does).
     """
     from ai_edge_litert.interpreter import Interpreter
+
+    from train.preprocess import resize_faces
 
     interpreter = Interpreter(model_content=bytes(tflite))
     interpreter.allocate_tensors()
     inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
-    h, w = inp["shape"][1:3]
-    if tuple(x_uint8.shape[1:3]) != (h, w):
-        raise ValueError(f"faces are {x_uint8.shape[1:3]}, the model takes {(h, w)}")
+    h, w = (int(v) for v in inp["shape"][1:3])
+    if h != w:
+        raise ValueError(f"the model takes {h}x{w} inputs; only square faces are supported")
+    x_uint8 = resize_faces(x_uint8, h)
     scale, zero = inp["quantization"]
     oscale, ozero = out["quantization"]
     probs = []

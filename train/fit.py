@@ -41,34 +41,10 @@ import numpy as np
 
 from labels.balance import class_weights
 from train.data import load_export, tf_dataset
-from train.models import DEFAULT_MODEL, default_input_shape, make_model, plain_copy
+from train.models import default_input_shape, make_model, plain_copy
+from train.settings import WEIGHTINGS, TrainSettings  # noqa: F401  (TrainSettings: re-exported)
 
-WEIGHTINGS = ("none", "inverse", "effective")
 MIN_START_SIZE = 16  # progressive resizing: the models pool 3 to 4 times
-
-
-@dataclasses.dataclass
-class TrainSettings:
-    model: str = DEFAULT_MODEL
-    epochs: int = 60
-    batch_size: int = 128
-    learning_rate: float = 2e-3
-    soft_labels: bool = True  # False: one-hot of the hard label
-    class_weighting: str = "none"
-    augment: bool = True
-    patience: int = 15
-    seed: int = 0
-    max_minutes: float = 0.0  # > 0: cosine schedule over wall-clock time, stop when it is spent
-    start_size: int = 0  # > 0: progressive resizing, training faces grow from this size to the model's
-    steps_per_execution: int = 8  # training steps per graph call (less per-step Python overhead)
-    teachers: tuple = ()  # run directories whose models teach this one (see train/distill.py)
-    teacher_weight: float = 0.8  # the teachers' share of the training targets
-    ema_decay: float = 0.0  # > 0: validate and keep an exponential moving average of the weights (per step)
-    holdout: float = 0.0  # > 0: validate (choose the epoch) on this share of train, near-duplicate groups whole;
-    # the export's val split (PublicTest) is then only evaluated once, at the end
-    select_best: bool = True  # keep the best val epoch (early stopping); False: no validation during training,
-    # the last weights are kept (cross-validation for label quality, where selecting on the held-out labels would
-    # fit their noise)
 
 
 def time_budget_callback(base_lr, minutes, alpha=0.02):
@@ -224,10 +200,15 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
         mask = holdout_mask(train.hard.astype(np.int64), train.group, settings.holdout, seed=0)
         train, val, selection = train.take(~mask), train.take(mask), "holdout"
     full_shape = default_input_shape(settings.model)
+    if settings.input_size:
+        if settings.input_size < MIN_START_SIZE:
+            raise ValueError(f"input size {settings.input_size} px is too small; use 0 (the model's "
+                             f"{full_shape[0]} px) or at least {MIN_START_SIZE}")
+        full_shape = (settings.input_size, settings.input_size, full_shape[2])
     size = full_shape[0]
     progressive = 0 < settings.start_size < size
     # Progressive resizing trains one model at several sizes: build it for any size.
-    model = make_model(settings.model, len(classes), (None, None, full_shape[2]) if progressive else None,
+    model = make_model(settings.model, len(classes), (None, None, full_shape[2]) if progressive else full_shape,
                        fused_norm=True)
     soft, teacher_seconds = settings.soft_labels, 0.0
     if settings.teachers:

@@ -28,6 +28,8 @@ LeakyReLU, a 1x1 separable classifier and global average pooling).
 import keras
 from keras import layers
 
+from train.settings import INPUT_SHAPES
+
 
 def _sep_block(x, filters, repeats, *, activation, dropout, norm, pool=True):
     for _ in range(repeats):
@@ -126,14 +128,10 @@ def camera(input_shape=(48, 48, 1), num_classes=8, dropout=0.0, head_dropout=0.2
     return keras.Model(inputs, outputs, name="camera")
 
 
-#: name → (factory, default input shape)
-MODELS = {
-    "seed_cnn": (seed_cnn, (48, 48, 1)),
-    "wiacek": (wiacek, (48, 48, 1)),
-    "mikhaylevskiy": (mikhaylevskiy, (64, 64, 1)),
-    "camera": (camera, (48, 48, 1)),
-}
-DEFAULT_MODEL = "camera"
+#: name → (factory, default input shape); the shapes are :data:`train.settings.INPUT_SHAPES`
+MODELS = {name: (factory, INPUT_SHAPES[name])
+          for name, factory in (("seed_cnn", seed_cnn), ("wiacek", wiacek), ("mikhaylevskiy", mikhaylevskiy),
+                                ("camera", camera))}
 
 
 def default_input_shape(name):

@@ -13,8 +13,9 @@ camera's ``pixel − 128``.
 import cv2
 import numpy as np
 
+from openmv.camera.face_box import MARGIN, face_roi
+
 FACE_SEARCH_MIN_SIDE = 160  # smaller images are taken to be face crops already
-MARGIN = 0.15
 _cascade = None
 
 
@@ -34,12 +35,9 @@ def largest_face(gray):
 
 
 def crop_with_margin(gray, box, margin=MARGIN):
-    """Square crop around ``box`` grown by ``margin`` on each side, clipped to the image."""
-    x, y, w, h = box
-    side = int(round(max(w, h) * (1 + 2 * margin)))
-    cx, cy = x + w // 2, y + h // 2
-    x0 = max(0, min(gray.shape[1] - side, cx - side // 2))
-    y0 = max(0, min(gray.shape[0] - side, cy - side // 2))
+    """Square crop around ``box`` grown by ``margin`` on each side, inside the image: the camera's own box
+    (:func:`openmv.camera.face_box.face_roi`, the file main.py imports on the camera)."""
+    x0, y0, side, _ = face_roi(box, gray.shape[1], gray.shape[0], margin)
     return gray[y0:y0 + side, x0:x0 + side]
 
 
@@ -57,6 +55,24 @@ def to_model_input(gray, size=48):
         interpolation = cv2.INTER_AREA if gray.shape[0] > size else cv2.INTER_LINEAR
         gray = cv2.resize(gray, (size, size), interpolation=interpolation)
     return np.ascontiguousarray(gray, dtype=np.uint8)
+
+
+def resize_faces(x_uint8, size):
+    """uint8 faces (N, H, W) → uint8 (N, size, size), as :func:`to_model_input` resizes one face.
+
+    Returns ``x_uint8`` itself when it already has the size: a model's input
+    geometry decides, whatever size the export was written at.
+    """
+    x_uint8 = np.asarray(x_uint8)
+    if x_uint8.ndim != 3:
+        raise ValueError(f"faces must be uint8 (N, H, W), got shape {x_uint8.shape}")
+    if x_uint8.shape[1:] == (size, size):
+        return x_uint8
+    interpolation = cv2.INTER_AREA if x_uint8.shape[1] > size else cv2.INTER_LINEAR
+    out = np.empty((len(x_uint8), size, size), dtype=np.uint8)
+    for i, face in enumerate(x_uint8):
+        out[i] = cv2.resize(face, (size, size), interpolation=interpolation)
+    return out
 
 
 def camera_int8(face_uint8):

@@ -60,6 +60,14 @@ def quantize_int8(model, calibration, *, samples=CALIBRATION_SAMPLES, seed=0):
     return tflite
 
 
+def input_shape(tflite):
+    """(height, width, channels) of a TFLite model's first input: the geometry the camera must feed."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    shape = Interpreter(model_content=bytes(tflite)).get_input_details()[0]["shape"]
+    return tuple(int(v) for v in shape[1:4]) if len(shape) == 4 else (int(shape[1]), int(shape[2]), 1)
+
+
 def input_quantization(tflite):
     """(scale, zero point) of a TFLite model's first input."""
     from ai_edge_litert.interpreter import Interpreter

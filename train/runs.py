@@ -12,6 +12,7 @@ from train.camera_check import camera_report, read_tflite
 from train.data import load_export
 from train.evaluate import classification_metrics, plot_confusion, predict_keras, predict_tflite
 from train.fit import read_metrics, write_metrics
+from train.preprocess import resize_faces
 from train.quantize import quantize_int8
 
 TFLITE_NAME = "trained.tflite"
@@ -31,7 +32,7 @@ def quantize_run(run_dir, *, export_path=None, require_camera_fit=False):
     metrics = read_metrics(run_dir)
     export = load_export(export_path or metrics["export"]["path"], expect_classes=metrics["classes"])
     model = load_run_model(run_dir)
-    tflite = quantize_int8(model, export.split("train").x)
+    tflite = quantize_int8(model, resize_faces(export.split("train").x, model.input_shape[1]))  # the model's geometry
     path = os.path.join(run_dir, TFLITE_NAME)
     tmp = path + ".tmp"
     with open(tmp, "wb") as f:

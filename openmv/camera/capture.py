@@ -6,6 +6,7 @@
 # which `curate build --captures <sd>/captures` ingests as-is. The label
 # starts as "unlabeled"; a button between pin P4 and GND steps through
 # LABELS (the LED blinks the label's index). At most one crop per SAVE_EVERY_MS.
+# Copy face_box.py (the crop box main.py and the host share; in every bundle) beside it.
 
 import os
 import time
@@ -13,10 +14,10 @@ import time
 import image
 import pyb
 import sensor
+from face_box import face_roi
 
 LABELS = ["unlabeled", "neutral", "happiness", "surprise", "sadness", "anger"]
 CROP_SIZE = 48
-MARGIN = 0.15
 SAVE_EVERY_MS = 500
 MIN_FACE = 40
 
@@ -44,13 +45,6 @@ def makedirs(path):
         part += "/" + name
         if not exists(part):
             os.mkdir(part)
-
-
-def face_roi(box, width, height):
-    x, y, w, h = box
-    side = min(int(max(w, h) * (1 + 2 * MARGIN)), width, height)
-    cx, cy = x + w // 2, y + h // 2
-    return (max(0, min(width - side, cx - side // 2)), max(0, min(height - side, cy - side // 2)), side, side)
 
 
 root = "/sd" if exists("/sd") else ""

@@ -13,11 +13,25 @@ import time
 
 import image
 import sensor
+from face_box import face_roi  # the crop the host's preprocessing uses too (face_box.py, on the drive)
 
 MODEL_FILE = "trained.tflite"
 LABELS_FILE = "labels.txt"
-MODEL_SIZE = 48  # model input (pixels, square, grayscale)
-MARGIN = 0.15  # grow the face box by this much on every side (as on the host)
+
+
+def model_size():
+    """The model's input side (pixels, square, grayscale), from the bundle's model.json."""
+    try:
+        import json
+
+        with open("model.json") as f:
+            return int(json.load(f)["input"]["height"])
+    except (OSError, ValueError, KeyError) as err:
+        print("model.json unreadable (%s); assuming a 48x48 model" % err)
+        return 48
+
+
+MODEL_SIZE = model_size()
 SMOOTHING = 0.5  # weight of the newest frame in the running average of scores (1 = none)
 MIN_FACE = 40  # smallest face side considered, pixels
 
@@ -54,17 +68,6 @@ def load_classifier():
         return list(net.classify(face)[0].output())
 
     return classify_tf
-
-
-def face_roi(box, width, height):
-    """Square box around a face, grown by MARGIN, clipped to the frame: (x, y, w, h)."""
-    x, y, w, h = box
-    side = int(max(w, h) * (1 + 2 * MARGIN))
-    side = min(side, width, height)
-    cx, cy = x + w // 2, y + h // 2
-    x0 = max(0, min(width - side, cx - side // 2))
-    y0 = max(0, min(height - side, cy - side // 2))
-    return (x0, y0, side, side)
 
 
 classify = load_classifier()

@@ -4,7 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from curate.build import DatasetBuilder, create_dataset, load_dataset, make_sample, record_fields
+from curate.build import DatasetBuilder, create_dataset, load_dataset
+from datasets.samples import make_sample, record_fields
 from curate.fastdb import insert_samples
 from curate.demo import write_demo_sources
 from curate.pipeline import BuildPlan, run_build

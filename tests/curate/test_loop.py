@@ -1,3 +1,4 @@
+import glob
 import json
 import os
 
@@ -10,6 +11,8 @@ from click.testing import CliRunner  # noqa: E402
 from curate.cli import cli  # noqa: E402
 from curate.demo import write_demo_sources  # noqa: E402
 from curate.loop import LoopSettings, gate, run_loop  # noqa: E402
+from train.recipe import Recipe, load_recipe, teacher_run  # noqa: E402
+from train.settings import TrainSettings  # noqa: E402
 from curate.pipeline import BuildPlan, run_build  # noqa: E402
 
 
@@ -35,21 +38,32 @@ def setup(tmp_path, workspace, dataset_name, monkeypatch):
 
 def test_loop_flashes_then_gate_refuses_a_worse_model(setup, workspace, tmp_path):
     name, drive, sources = setup
-    record = run_loop(name, LoopSettings(captures=sources["captures"], epochs=3, drive=str(drive)),
+    record = run_loop(name, LoopSettings(captures=sources["captures"], recipe=Recipe(train=TrainSettings(epochs=3)),
+                                         drive=str(drive)),
                       workspace=workspace, quiet=True, echo=lambda *a: None)
     assert record["gate"]["passed"] and record["steps"]["ingest"]["added"] == 30
     assert sorted(record["steps"]["flash"]["changed"]) == sorted(
-        ["trained.tflite", "labels.txt", "trained.txt", "main.py", "model.json"])
+        ["trained.tflite", "labels.txt", "trained.txt", "main.py", "face_box.py", "model.json"])
     run_dir = record["steps"]["train"]["run"]
     saved = json.load(open(os.path.join(run_dir, "loop.json")))
     assert saved["model"]["label_snapshot"] == record["steps"]["export"]["content_hash"]
     assert "confusion" in open(os.path.join(run_dir, "loop.md")).read()
     on_drive = (drive / "trained.tflite").read_bytes()
 
-    # a model that must beat the camera's by 100 points is, by that standard, worse: refused
+    # a model that must beat the camera's by 100 points is, by that standard, worse: refused. The loop runs a
+    # recipe whole (a teacher first, then the student distilled from it, with the recipe's knobs; --epochs wins)
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text("[export]\nlabels = \"majority\"\n[train]\nepochs = 9\nstart_size = 16\n"
+                      "ema_decay = 0.99\nbatch_size = 32\n[distill]\nteacher_seeds = [3]\n")
     result = CliRunner().invoke(cli, ["loop", "--dataset", name, "--workspace", str(workspace.root), "--drive",
-                                      str(drive), "--epochs", "1", "--tolerance", "-1", "-q"])
-    assert result.exit_code == 1
+                                      str(drive), "--recipe", str(recipe), "--epochs", "1", "--tolerance", "-1", "-q"])
+    assert result.exit_code == 1, result.output
+    run_dir = json.load(open(max(glob.glob(str(workspace.runs_dir / "*-loop" / "loop.json")))))["steps"]["train"]["run"]
+    used = json.load(open(os.path.join(run_dir, "metrics.json")))["settings"]
+    assert (used["epochs"], used["start_size"], used["ema_decay"], used["batch_size"]) == (1, 16, 0.99, 32)
+    assert used["teachers"] == [os.path.abspath(teacher_run(run_dir, 3))]
+    assert load_recipe(os.path.join(run_dir, "recipe.toml")).teacher_seeds == (3,)
+    assert json.load(open(os.path.join(run_dir, "export.json")))["label_rule"] == "majority"
     assert "gate refused: new int8 val accuracy" in result.output
     assert "Error: the new model was not bundled or flashed" in result.output
     assert (drive / "trained.tflite").read_bytes() == on_drive

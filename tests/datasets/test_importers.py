@@ -7,7 +7,7 @@ from curate.build import load_dataset
 from curate.demo import write_demo_sources
 from curate.pipeline import BuildPlan, run_build
 from datasets.importers import (
-    CapturesDataset, CKPlusDataset, FER2013CSVDataset, FER2013FoldersDataset, RAFDBDataset,
+    CapturesDataset, CKPlusDataset, FER2013CSVDataset, FER2013FoldersDataset, RAFDBDataset, merge_into,
 )
 from fixtures import save_image
 
@@ -54,6 +54,17 @@ def test_from_dir_kaggle_folders_and_max_samples(tmp_path, dataset_name):
     ds = fo.Dataset.from_dir(str(tmp_path), dataset_type=FER2013FoldersDataset, name=dataset_name,
                              max_samples=3, shuffle=True, seed=1, progress=False)
     assert len(ds) == 3 and ds.distinct("ground_truth.label") == ["happiness"]
+
+
+def test_merge_into_is_idempotent_and_keyed_like_build(sources, tmp_path, dataset_name):
+    ds = fo.Dataset(dataset_name)
+    for _ in range(2):
+        merge_into(ds, sources["rafdb"], RAFDBDataset)
+    assert len(ds) == 52 and len(set(ds.values("sample_key"))) == 52
+    assert ds.get_index_information()["sample_key"]["unique"]
+    ds.set_values("raw_label", ["x"] * len(ds))  # an import updates what the source says, in place
+    merge_into(ds, sources["rafdb"], RAFDBDataset)
+    assert len(ds) == 52 and "x" not in ds.distinct("raw_label")
 
 
 def test_round_trip_export_and_reimport(sources, workspace, dataset_name, tmp_path, names):

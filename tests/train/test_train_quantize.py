@@ -82,6 +82,17 @@ def test_tflite_micro_runs_the_model_like_litert(trained):
     assert micro == litert.tolist()
 
 
+def test_the_arena_search_runs_once_per_model(trained, monkeypatch):
+    _, run, _ = trained
+    tflite = open(quantize_run(str(run))[0], "rb").read()
+    searches, real = [], camera_check._micro
+    monkeypatch.setattr(camera_check, "_micro", lambda kind, *args: searches.append(kind) or real(kind, *args))
+    monkeypatch.setattr(camera_check, "_ARENAS", {})
+    first = camera_check.check_camera(tflite)["arena_bytes"]
+    assert camera_check.camera_report(tflite)["arena_bytes"] == first > 0  # quantize, loop gate and bundle ask too
+    assert searches.count("arena") == 1
+
+
 def test_quantizer_rejects_a_bad_calibration_set(trained):
     _, run, _ = trained
     model = load_run_model(str(run))
@@ -173,3 +184,34 @@ def test_teacher_errors(tmp_path, trained):
         train_model(other, str(tmp_path / "r2"), TrainSettings(epochs=1, teachers=(str(tmp_path),)), quiet=True)
     with pytest.raises(ValueError, match="cannot use teachers"):
         cross_validate(other, str(tmp_path / "cv"), TrainSettings(epochs=1, teachers=(str(teacher_run),)))
+
+
+@pytest.mark.parametrize("export_size", [48, 64])
+def test_a_64px_model_trains_and_quantizes_from_any_export(tmp_path, export_size):
+    # the model's geometry decides: 48 px exports are resized for it, 64 px ones are taken as they are
+    from openmv.bundle import make_bundle
+    from train.quantize import input_shape
+
+    export = write_export(tmp_path / "export", n_train=20, n_val=6, size=export_size)
+    run = tmp_path / "run"
+    train_model(export, str(run), TrainSettings(model="mikhaylevskiy", epochs=1, batch_size=8), quiet=True)
+    path, report = quantize_run(str(run))
+    assert input_shape(open(path, "rb").read()) == (64, 64, 1) and report["arena_bytes"] > 0
+    assert json.loads((run / "metrics.json").read_text())["val"]["int8"]["samples"] == 18
+    # it reaches the camera checks and is refused there for what it is: too big, not the wrong shape
+    with pytest.raises(ValueError, match="does not fit the camera: size bytes"):
+        make_bundle(str(tmp_path / "bundle"), run_dir=str(run))
+
+
+def test_model_geometry_reaches_the_bundle_and_the_camera_script(tmp_path):
+    from openmv.bundle import make_bundle
+
+    export = write_export(tmp_path / "export", n_train=20, n_val=6, size=48)
+    run = tmp_path / "run"
+    train_model(export, str(run), TrainSettings(input_size=40, epochs=1, batch_size=8), quiet=True)
+    quantize_run(str(run))
+    info = make_bundle(str(tmp_path / "bundle"), run_dir=str(run))
+    assert info["input"] == {**info["input"], "height": 40, "width": 40, "channels": 1}
+    saved = json.loads((tmp_path / "bundle" / "model.json").read_text())
+    assert saved["input"]["height"] == 40  # main.py sizes its crops from this
+    assert 'json.load(f)["input"]["height"]' in (tmp_path / "bundle" / "main.py").read_text()
