@@ -22,7 +22,7 @@ def scored_real_dataset():
     workspace = ws.activate(OUT / "workspace")
     from curate.build import dataset_exists, load_dataset
     from curate.pipeline import BuildPlan, run_build
-    from curate.score import score_dataset
+    from curate.score_pass import score_dataset
 
     if not dataset_exists(DATASET):
         plan = BuildPlan(fer2013=str(DATA / "fer2013" / "fer2013.csv.gz"), merge=("ferplus",),

@@ -23,7 +23,6 @@ trained earlier.
 """
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -66,6 +65,7 @@ def main():
     scored_real_dataset()
     from curate.export import export_dataset
     from train.recipe import SHIPPED_RECIPE, export_size, load_recipe, train_recipe, with_overrides
+    from train.run_files import read_metrics
     from train.runs import quantize_run
 
     recipe = with_overrides(
@@ -81,7 +81,7 @@ def main():
                        size=size, quiet=True)
     metrics = train_recipe(str(export), str(run), recipe)
     tflite, camera = quantize_run(str(run))
-    metrics = json.loads((run / "metrics.json").read_text())
+    metrics = read_metrics(str(run))
     f, q = metrics["val"]["float"], metrics["val"]["int8"]
     print(f"run                  {run}")
     print(f"train samples        {metrics['train_samples']} ({view}, {rule} labels), "
@@ -103,17 +103,17 @@ def main():
 
 def ship(run):
     """Copy a quantized run's model, labels and metrics into openmv/model/."""
-    from train.runs import TFLITE_NAME
+    from train.run_files import METRICS_NAME, TFLITE_NAME, read_metrics, write_json
 
     run = Path(run)
-    metrics = json.loads((run / "metrics.json").read_text())
+    metrics = read_metrics(str(run))
     target = ROOT / "openmv" / "model"
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy(run / TFLITE_NAME, target / "trained.tflite")
     (target / "labels.txt").write_text("\n".join(metrics["classes"]) + "\n")
     shipped = {k: metrics[k] for k in ("model", "params", "classes", "epochs_run", "train_seconds",
                                       "train_samples", "val", "camera", "export", "settings")}
-    (target / "metrics.json").write_text(json.dumps(shipped, indent=2))
+    write_json(str(target / METRICS_NAME), shipped)
     from train.recipe import RECIPE_NAME, load_recipe
 
     if (run / RECIPE_NAME).exists() and load_recipe(str(run / RECIPE_NAME)) != load_recipe(str(target / RECIPE_NAME)):

@@ -13,15 +13,17 @@ and seed, never trained on), trained on FER2013 Training with
       were relabelled by the crowd (their FERPlus majority; faces the crowd
       gives no label are dropped);
   (f0) crossentropy labels from 3 of the 10 votes per face;
-  (f) (f0) plus a 3 × 1,000-vote budget spent by curate's queue
-      (``benchmarks/vote_budget.py``'s simulation, seed 0);
+  (fq) (f0) plus a 3 × 1,000-vote budget spent by curate's queue (``dispute_score``, today's
+      default: no FER2013-conflict bonus) in ``benchmarks/vote_budget.py``'s simulation, seed 0;
+  (fr) the same budget spent at random; (fa) spent by cleanlab's ActiveLab (camera model's
+      out-of-fold probabilities); (f) by the queue with the old +0.2 FER2013-conflict bonus;
 
 then evaluated once on PublicTest and on leak-free PublicTest (minus faces
 whose near-duplicate group reaches Training), FERPlus majority labels, fer8,
 float and int8. Runs go seed by seed (all cases for seed 0 first) and are
 reused when finished; the table is mean ± sd over the seeds done.
 
-    .venv/bin/python benchmarks/curation_lift.py [--epochs 6] [--seeds 0,1,2] [--cases a,b,c,d,e,f0,f]
+    .venv/bin/python benchmarks/curation_lift.py [--epochs 4] [--seeds 0,1,2] [--cases a,b,c,d,e,f0,fq,fr,fa,f]
 """
 
 import argparse
@@ -45,8 +47,13 @@ CASES = {
     "d": ("(c) on clean-train", "clean-train", "crossentropy"),
     "e": ("(a), model's label issues relabelled by the crowd", "all", "original"),
     "f0": ("crossentropy from 3 votes per face", "all", "crossentropy"),
-    "f": ("(f0) + 3,000 votes by curate's queue", "all", "crossentropy"),
+    "f": ("(f0) + 3,000 votes, queue with +0.2 conflict bonus (old)", "all", "crossentropy"),
+    "fq": ("(f0) + 3,000 votes by curate's queue", "all", "crossentropy"),
+    "fr": ("(f0) + 3,000 votes at random", "all", "crossentropy"),
+    "fa": ("(f0) + 3,000 votes by ActiveLab", "all", "crossentropy"),
 }
+BUDGET_STRATEGY = {"f": "curate queue (dispute_score)", "fq": "curate queue, no FER2013-conflict bonus",
+                   "fr": "random", "fa": "ActiveLab"}
 HOLDOUT = 0.1
 LIFT = OUT / "lift"
 
@@ -54,6 +61,7 @@ LIFT = OUT / "lift"
 def relabelled(base, out, new_labels):
     """Copy export ``base`` to ``out`` with train targets replaced: new_labels maps key → soft (K,) or None (drop)."""
     from train.data import load_export
+    from train.export_files import write_manifest, write_shard
 
     if (out / "manifest.json").exists():
         return out
@@ -73,13 +81,15 @@ def relabelled(base, out, new_labels):
     for name in export.manifest["shards"]["train"]:
         os.remove(tmp / name)
     part = train.take(keep)
-    np.savez(tmp / "train-00000.npz", x=part.x, soft=soft[keep].astype(np.float32),
-             hard=soft[keep].argmax(axis=1).astype(np.int16), sample_key=part.keys, group=part.group, leak=part.leak)
-    manifest = dict(export.manifest)
-    manifest["shards"] = {**manifest["shards"], "train": ["train-00000.npz"]}
-    manifest["counts"] = {**manifest["counts"], "train": {"samples": int(keep.sum())}}
-    manifest["content_hash"] = f"{manifest['content_hash'][:16]}-relabelled-{len(new_labels)}"
-    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    m = export.manifest
+    shard = write_shard(tmp, "train", 0, x=part.x, soft=soft[keep], hard=soft[keep].argmax(axis=1), keys=part.keys,
+                        group=part.group, leak=part.leak)
+    shards = {**m["shards"], "train": [shard]}
+    write_manifest(tmp, shards=shards, counts={**m["counts"], "train": {"samples": int(keep.sum())}},
+                   classes=m["classes"], curate_version=m["curate_version"], dataset=m["dataset"], view=m["view"],
+                   scheme=m["scheme"], scheme_rule=m["scheme_rule"], label_rule=m["label_rule"],
+                   balanced=m["balanced"], input_size=m["input_size"], formats=m["formats"],
+                   digest=f"{m['content_hash'][:16]}-relabelled-{len(new_labels)}")
     os.replace(tmp, out)
     return out
 
@@ -103,8 +113,8 @@ def crowd_relabelled_issues(classes):
     return out, len(issues)
 
 
-def crowd_budget_labels(classes, spend):
-    """Key → crossentropy soft (or None) from 3 votes per face, plus the queue's 3,000 votes when ``spend``."""
+def crowd_budget_labels(classes, strategy):
+    """Key → crossentropy soft (or None) from 3 votes per face, plus 3,000 votes spent by ``strategy`` (None: none)."""
     from vote_budget import run_strategy, simulation
 
     from curate import workspace as ws
@@ -112,8 +122,10 @@ def crowd_budget_labels(classes, spend):
 
     sim = simulation(ws.Workspace(OUT / "workspace"), 3, 0)
     votes = sim["crowd"].initial
-    if spend:
-        _, votes = run_strategy("curate queue (dispute_score)", sim["crowd"], sim["full_major"], sim["judged"],
+    if strategy == "ActiveLab" and sim["probs"] is None:
+        sys.exit("case (fa) needs the camera model's out-of-fold probabilities: run benchmarks/label_errors.py first")
+    if strategy:
+        _, votes = run_strategy(strategy, sim["crowd"], sim["full_major"], sim["judged"],
                                 sim["fer_index"], sim["dup_conflict"], sim["probs"], 3, 1000, 0)
     labels = ferplus_labels(votes, mode="crossentropy")
     k = len(classes)
@@ -131,17 +143,18 @@ def export_for(case, classes_holder):
     if case == "e":
         labels, _ = crowd_relabelled_issues(classes_holder())
         return relabelled(base, LIFT / "export-e", labels)
-    if case in ("f0", "f"):
-        return relabelled(base, LIFT / f"export-{case}", crowd_budget_labels(classes_holder(), case == "f"))
+    if case == "f0" or case in BUDGET_STRATEGY:
+        return relabelled(base, LIFT / f"export-{case}",
+                          crowd_budget_labels(classes_holder(), BUDGET_STRATEGY.get(case)))
     return base
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=6, help="epochs per run (cosine schedule over them)")
+    parser.add_argument("--epochs", type=int, default=4, help="epochs per run (cosine schedule over them)")
     parser.add_argument("--model", default="camera")
     parser.add_argument("--seeds", default="0,1,2")
-    parser.add_argument("--cases", default="a,b,c,d,e,f0,f")
+    parser.add_argument("--cases", default="a,b,c,d,e,f0,fq,fr,fa")
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     cases = args.cases.split(",")
@@ -152,7 +165,8 @@ def main():
     scored_real_dataset()
     from labels.folds import holdout_mask
     from train.data import load_export
-    from train.fit import TrainSettings, read_metrics, train_model
+    from train.fit import TrainSettings, train_model
+    from train.run_files import read_metrics
     from train.runs import evaluate_run, quantize_run
 
     majority = load_export(str(export_for("b", None)))

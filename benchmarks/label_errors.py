@@ -42,7 +42,7 @@ RANKINGS = ("self_confidence", "normalized_margin", "confidence_weighted_entropy
 def fer2013_only_dataset(workspace):
     from curate.build import dataset_exists, load_dataset
     from curate.pipeline import BuildPlan, run_build
-    from curate.score import score_dataset
+    from curate.score_pass import score_dataset
 
     if not dataset_exists(DATASET):
         run_build(BuildPlan(fer2013=str(DATA / "fer2013" / "fer2013.csv.gz")), dataset_name=DATASET,
@@ -111,7 +111,7 @@ def main():
     from curate import workspace as ws
 
     workspace = ws.activate(OUT / "workspace")
-    from curate.quality import model_pred_probs, run_label_quality
+    from curate.quality_pass import model_pred_probs, run_label_quality
     from labels.judge import precision_at
     from labels.taxonomy import CLASS_INDEX
 

@@ -35,7 +35,7 @@ def main():
     workspace = ws.activate(args.workspace)
     from curate.build import dataset_exists
     from curate.pipeline import BuildPlan, run_build
-    from curate.score import score_dataset
+    from curate.score_pass import score_dataset
 
     name = "bench-scores"
     if not dataset_exists(name):

@@ -36,8 +36,8 @@ def main():
     import fiftyone as fo
 
     from curate.build import load_dataset
-    from curate.studio import default_title, pull, push
-    from labels.studio import StudioClient, StudioSettings
+    from curate.studio_sync import default_title, pull, push
+    from labels.studio_client import StudioClient, StudioSettings
     from labels.studio_config import choice_result
     from labels.studio_server import start_server
     from labels.taxonomy import VOTE_COLUMNS

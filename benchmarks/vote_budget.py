@@ -60,7 +60,7 @@ def reduced_table(path, keep, seed):
 def built_dataset(workspace, name, table_path):
     from curate.build import dataset_exists, load_dataset
     from curate.pipeline import BuildPlan, run_build
-    from curate.score import score_dataset
+    from curate.score_pass import score_dataset
 
     if not dataset_exists(name):
         run_build(BuildPlan(fer2013=str(FER2013), merge=("ferplus",), ferplus=str(table_path)),
@@ -86,7 +86,7 @@ def model_probs(keys):
 
 def run_strategy(name, crowd, full_major, judged, fer_index, dup_conflict, probs, rounds, tasks, seed):
     """(agreement with the full majority after each round: list of floats (round 0 = start), final votes (N, 10))."""
-    from curate.score import dispute_scores
+    from curate.score_pass import dispute_scores
     from labels.allocation import activelab_priority, majority_flip_probability, random_tasks, top_tasks
     from labels.annotator_votes import answer_counts, merge_votes
     from labels.crowd import vote_lists

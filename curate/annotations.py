@@ -21,6 +21,7 @@ reviewed sample.
 
 import numpy as np
 
+from datasets.names import INFO_STUDIO
 from labels.annotator_votes import DEFAULT_WEIGHT, answer_counts, merge_votes
 from labels.studio_config import choice_columns
 from labels.taxonomy import CLASS_INDEX, CLASSES, NUM_CLASSES, NUM_VOTE_COLUMNS
@@ -99,4 +100,4 @@ def declare_fields(ds):
 
 def dataset_weight(ds):
     """The annotator weight this dataset was last merged with."""
-    return int(ds.info.get("studio", {}).get("weight", DEFAULT_WEIGHT))
+    return int(ds.info.get(INFO_STUDIO, {}).get("weight", DEFAULT_WEIGHT))

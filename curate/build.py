@@ -33,6 +33,7 @@ from tqdm import tqdm
 from curate.annotations import SOURCE_FIELDS, VOTE_FIELDS, dataset_weight, merged_fields
 from curate.fastdb import insert_samples
 from datasets.media import PngWriter
+from datasets.names import GROUND_TRUTH, GROUND_TRUTH_LABEL, INFO_SOURCES
 from datasets.records import SourceError
 from datasets.samples import make_sample, prepare_dataset, record_fields
 
@@ -147,7 +148,7 @@ class DatasetBuilder:
                 values = {k: fo.Classification(label=v) if v else None for k, v in values.items()}
             self.dataset.set_values(field, values, key_field="sample_key")
         self.updates = {}
-        self.dataset.info.setdefault("sources", {}).update(self.sources)
+        self.dataset.info.setdefault(INFO_SOURCES, {}).update(self.sources)
         self.dataset.save()
         self.added_ids, self.written_files = [], []
 
@@ -175,7 +176,7 @@ class DatasetBuilder:
         if not len(view):
             return {}
         names = [*COMPARED, *(REVIEW_FIELDS if self.dataset.has_field("annotator_votes") else ())]
-        fields = [f if f != "ground_truth" else "ground_truth.label" for f in names]
+        fields = [f if f != GROUND_TRUTH else GROUND_TRUTH_LABEL for f in names]
         columns = view.values(["sample_key", *fields])
         keys = columns[0]
         return {

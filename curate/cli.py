@@ -4,7 +4,6 @@ Library code raises ValueError / FileNotFoundError / RuntimeError with a
 hint; :func:`main` turns them into one clean ``Error: ...`` line.
 """
 
-import json
 import os
 import time
 
@@ -125,7 +124,7 @@ def score(near_distance, blank_std, dataset_name, workspace, quiet):
     Example:
       curate score --dataset fer --near-distance 6
     """
-    from curate.score import ScoreSettings, score_dataset
+    from curate.score_pass import ScoreSettings, score_dataset
 
     summary = score_dataset(dataset_name, ScoreSettings(near_distance=near_distance, blank_std=blank_std), quiet=quiet)
     width = max(len(k) for k in summary)
@@ -202,7 +201,7 @@ def label_quality(pred_probs, field, baseline, model_name, max_minutes, scheme, 
       curate label-quality --model camera --folds 5 --max-minutes 25  # the real model, out of fold
       curate label-quality --pred-probs runs/cv/oof.npz --scheme fer8
     """
-    from curate.quality import model_pred_probs, run_label_quality
+    from curate.quality_pass import model_pred_probs, run_label_quality
 
     if model_name:
         if pred_probs or field or baseline:
@@ -359,14 +358,15 @@ def train(export_dir, run_dir, recipe, model, epochs, batch_size, lr, hard, clas
     run_dir = run_dir or str(workspace.runs_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{settings.model}"
                                                   f"{'-cv' if cv else ''}")
     if cv:
-        from curate.quality import run_label_quality
+        from curate.quality_pass import run_label_quality
         from train.crossval import cross_validate
 
         path, accuracy = cross_validate(export_dir, run_dir, settings, folds=cv, quiet=quiet)
         write_recipe(recipe, run_dir)
         click.echo(f"out-of-fold probabilities: {path} (accuracy {accuracy:.3f})")
-        with open(os.path.join(export_dir, "manifest.json")) as f:
-            scheme = json.load(f)["scheme"]
+        from train.export_files import read_manifest
+
+        scheme = read_manifest(export_dir)["scheme"]
         summary = run_label_quality(dataset_name, scheme_name=scheme, pred_probs=path, partial=True,
                                     quiet=quiet)
         click.echo(f"label quality from the model: {summary['label_issues']} label issues, "

@@ -1,7 +1,7 @@
 """``curate labels …``: the Label Studio loop (serve, push, pull, status).
 
-Parsing and reporting only; the work is in :mod:`curate.studio`,
-:mod:`labels.studio` and :mod:`labels.studio_server`.
+Parsing and reporting only; the work is in :mod:`curate.studio_sync`,
+:mod:`labels.studio_client` and :mod:`labels.studio_server`.
 """
 
 import json
@@ -12,6 +12,7 @@ import signal
 import click
 
 from curate.cli_options import CONTEXT, dataset_option, quiet_option, user_errors, workspace_option
+from datasets.names import INFO_STUDIO, VIEW_DISPUTED
 
 DEFAULT_USERNAME = "admin@curate.local"
 
@@ -52,7 +53,7 @@ def serve(port, detach, stop, timeout, workspace):
     Example:
       curate labels serve --port 8080
     """
-    from curate.studio import config_path, read_server_config, write_server_config
+    from curate.studio_sync import config_path, read_server_config, write_server_config
     from labels.studio_server import start_server
 
     data_dir = workspace.root / "label-studio"
@@ -117,7 +118,7 @@ def _stop_detached(pid_file):
 
 
 @labels_group.command(context_settings=CONTEXT)
-@click.option("--view", "view_name", default="disputed", show_default=True,
+@click.option("--view", "view_name", default=VIEW_DISPUTED, show_default=True,
               help="Saved view to push (see `curate views`), or 'all'.")
 @click.option("--limit", type=click.IntRange(1), default=None, help="Push at most N samples (highest dispute_score first).")
 @click.option("--project", "title", default=None, help="Project title [default: 'curate <dataset> (<scheme>)'].")
@@ -140,7 +141,7 @@ def push(view_name, limit, title, scheme, predictions, media, overlap, url, data
     Example:
       curate labels push --view disputed --limit 500 --scheme fer8
     """
-    from curate.studio import connect, push as push_tasks
+    from curate.studio_sync import connect, push as push_tasks
 
     client = connect(workspace, url)
     summary = push_tasks(client, dataset_name, view_name=view_name, limit=limit, title=title,
@@ -169,7 +170,7 @@ def pull(title, weight, as_json, url, dataset_name, workspace, quiet):
     Example:
       curate labels pull --weight 3
     """
-    from curate.studio import connect, pull as pull_labels
+    from curate.studio_sync import connect, pull as pull_labels
 
     client = connect(workspace, url)
     summary = pull_labels(client, dataset_name, title=title, weight=weight, quiet=quiet)
@@ -204,12 +205,12 @@ def status(show_all, url, dataset_name, workspace):
       curate labels status --all
     """
     from curate.build import dataset_exists, load_dataset
-    from curate.studio import connect, project_status
+    from curate.studio_sync import connect, project_status
 
     client = connect(workspace, url)
     titles = None
     if not show_all and dataset_exists(dataset_name):
-        titles = set(load_dataset(dataset_name).info.get("studio", {}).get("projects", {}))
+        titles = set(load_dataset(dataset_name).info.get(INFO_STUDIO, {}).get("projects", {}))
     rows = project_status(client, titles)
     if not rows:
         click.echo("no projects" + ("" if show_all else f" from dataset {dataset_name!r} (try --all)"))

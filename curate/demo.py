@@ -218,9 +218,9 @@ def run_demo(workspace, dataset_name, *, out=None, fresh=True, quiet=False, echo
 
     from curate.build import dataset_exists, load_dataset
     from curate.pipeline import BuildPlan, run_build
-    from curate.quality import run_label_quality
+    from curate.quality_pass import run_label_quality
     from curate.report import write_report
-    from curate.score import score_dataset
+    from curate.score_pass import score_dataset
     from curate.status import class_counts, format_counts
     from curate.views import list_views
 

@@ -1,6 +1,6 @@
 """``curate export``: train/val/test arrays with soft and hard labels, traceable.
 
-Layout of an export folder::
+Layout of an export folder (the format's owner is :mod:`train.export_files`)::
 
     manifest.json              dataset, view, scheme (+ rule), label rule, classes,
                                counts, shards, content hash, curate version
@@ -19,9 +19,6 @@ when it exists; ``all`` = every sample), val and test from the whole dataset. Th
 under a temporary name and renamed when complete.
 """
 
-import datetime
-import hashlib
-import json
 import os
 
 import numpy as np
@@ -30,12 +27,13 @@ from tqdm import tqdm
 from curate import __version__
 from curate.build import load_dataset
 from datasets.media import atomic_folder
+from datasets.names import FER2013_LABEL, GROUND_TRUTH_LABEL, SAMPLE_KEY, VOTES
 from labels.schemes import get_scheme
 from labels.taxonomy import CLASS_INDEX, NUM_CLASSES
 from labels.votes import LABEL_RULES, ferplus_labels
+from train.export_files import SHARD_SIZE, content_hash, write_manifest, write_shard
 
 FORMATS = ("npz", "tree", "csv")
-SHARD_SIZE = 4096
 ALL_SAMPLES = "all"  # --view all: train on every sample of the train split
 SPLIT_USAGE = {"train": "Training", "val": "PublicTest", "test": "PrivateTest"}
 
@@ -65,7 +63,7 @@ def canonical_targets(votes, truth, fer_labels, rule):
 def export_dataset(name, out_dir, *, view_name=None, scheme_name="fer8", label_rule="crossentropy",
                    formats=("npz",), balanced=False, size=48, overwrite=False, quiet=False, seed=0):
     """Write an export folder; return its manifest dict."""
-    from curate.score import load_gray
+    from curate.score_pass import load_gray
     from curate.views import load_view
     from labels.balance import balanced_indices
     from train.preprocess import to_model_input
@@ -92,7 +90,7 @@ def export_dataset(name, out_dir, *, view_name=None, scheme_name="fer8", label_r
             source = train_source if split == "train" else ds
             view = source.match({"split": split})
             keys, paths, votes, truth, fer = view.values(
-                ["sample_key", "filepath", "votes", "ground_truth.label", "fer2013_label"]) if len(view) else ([],) * 5
+                [SAMPLE_KEY, "filepath", VOTES, GROUND_TRUTH_LABEL, FER2013_LABEL]) if len(view) else ([],) * 5
             groups = _group_fields(view, len(keys))
             rule = label_rule if split == "train" else "majority"
             dist8, keep8 = canonical_targets(votes, truth, fer, rule)
@@ -111,14 +109,7 @@ def export_dataset(name, out_dir, *, view_name=None, scheme_name="fer8", label_r
                                           load_gray, to_model_input)
             counts[split] = {"samples": int(len(rows)),
                              "per_class": np.bincount(hard, minlength=len(scheme.classes)).tolist()}
-        manifest = {
-            "dataset": name, "view": view_name, "scheme": scheme.name, "scheme_rule": scheme.describe(),
-            "classes": list(scheme.classes), "label_rule": label_rule, "eval_label_rule": "majority",
-            "balanced": bool(balanced), "input_size": size, "counts": counts, "shards": shards,
-            "content_hash": _content_hash(tmp, shards), "formats": list(formats),
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "curate_version": __version__,
-        }
+        digest = content_hash(tmp, shards)  # before the npz shards may go (formats without npz)
         if "tree" in formats:
             _write_tree(tmp, shards, scheme.classes)
         if "csv" in formats:
@@ -127,9 +118,10 @@ def export_dataset(name, out_dir, *, view_name=None, scheme_name="fer8", label_r
             for files in shards.values():
                 for f in files:
                     os.remove(os.path.join(tmp, f))
-        with open(os.path.join(tmp, "manifest.json"), "w") as f:
-            json.dump(manifest, f, indent=2)
-    return manifest
+        return write_manifest(tmp, shards=shards, counts=counts, classes=scheme.classes, curate_version=__version__,
+                              dataset=name, view=view_name, scheme=scheme.name, scheme_rule=scheme.describe(),
+                              label_rule=label_rule, balanced=balanced, input_size=size, formats=formats,
+                              digest=digest)
 
 
 def _group_fields(view, n):
@@ -150,24 +142,11 @@ def _write_shards(tmp, split, rows, keys, paths, soft, hard, groups, size, quiet
         for j, r in enumerate(chunk):
             x[j] = to_model_input(load_gray(paths[r]), size)
         bar.update(len(chunk))
-        name = f"{split}-{len(files):05d}.npz"
-        np.savez(os.path.join(tmp, name), x=x, soft=soft[chunk].astype(np.float32),
-                 hard=hard[start:start + SHARD_SIZE].astype(np.int16),
-                 sample_key=np.array([keys[r] for r in chunk], dtype=str),
-                 group=groups[0][chunk], leak=groups[1][chunk])
+        name = write_shard(tmp, split, len(files), x=x, soft=soft[chunk], hard=hard[start:start + SHARD_SIZE],
+                           keys=[keys[r] for r in chunk], group=groups[0][chunk], leak=groups[1][chunk])
         files.append(name)
     bar.close()
     return files
-
-
-def _content_hash(folder, shards):
-    digest = hashlib.sha256()
-    for split in ("train", "val", "test"):
-        for name in shards[split]:
-            with open(os.path.join(folder, name), "rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_tree(folder, shards, classes):

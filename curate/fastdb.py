@@ -6,8 +6,12 @@ for a pass that writes 15 fields on every sample, or inserts 30k new ones,
 that is most of the time. These helpers write the same documents with one
 bulk operation, through two internals of fiftyone 1.22.1 (the version this
 project pins): ``Dataset._transform_sample`` and ``Dataset._sample_collection``.
-Where those are missing they fall back to the public API.
-``tests/curate/test_fastdb.py`` checks both paths store identical documents.
+
+One interface, two paths: :func:`insert_samples` and :func:`write_fields`
+take ``bulk`` (default: :func:`bulk_available`, i.e. the internals exist);
+``bulk=False`` goes through ``add_samples`` / ``set_values``. Both paths store
+the same documents; ``tests/curate/test_fastdb.py`` runs both and compares
+them, so a FiftyOne upgrade that changes the internals fails there first.
 """
 
 import datetime
@@ -17,16 +21,23 @@ import numpy as np
 _TYPES = {bool: "BooleanField", int: "IntField", float: "FloatField", str: "StringField"}
 
 
-def insert_samples(dataset, samples):
-    """Insert new samples (fo.Sample list); return their ids as str."""
+def bulk_available(dataset):
+    """True when the FiftyOne internals the bulk path uses exist on ``dataset``."""
+    return hasattr(dataset, "_transform_sample") and hasattr(dataset, "_sample_collection")
+
+
+def insert_samples(dataset, samples, *, bulk=None):
+    """Insert new samples (fo.Sample list); return their ids as str. ``bulk``: see the module docstring."""
     import pymongo.errors
 
     if not samples:
         return []
-    transform = getattr(dataset, "_transform_sample", None)
-    collection = getattr(dataset, "_sample_collection", None)
-    if transform is None or collection is None:
-        return dataset.add_samples(samples, progress=False, validate=False)
+    if not (bulk_available(dataset) if bulk is None else bulk):
+        try:
+            return [str(i) for i in dataset.add_samples(samples, progress=False, validate=False)]
+        except pymongo.errors.BulkWriteError as err:
+            raise ValueError(err.details["writeErrors"][0]["errmsg"]) from err
+    transform, collection = dataset._transform_sample, dataset._sample_collection
     docs = [transform(s, expand_schema=False, validate=False)[1] for s in samples]
     try:
         result = collection.insert_many(docs)
@@ -35,7 +46,7 @@ def insert_samples(dataset, samples):
     return [str(i) for i in result.inserted_ids]
 
 
-def write_fields(dataset, ids, columns, types=None):
+def write_fields(dataset, ids, columns, types=None, *, bulk=None):
     """Set several scalar fields on many samples in one bulk update.
 
     Parameters
@@ -48,6 +59,7 @@ def write_fields(dataset, ids, columns, types=None):
     Fields are declared if new: typed by ``types``, else from their first
     non-None value (float when all are None). A declared field of another
     scalar type is re-declared (its values are rewritten here anyway).
+    ``bulk``: see the module docstring.
     """
     import fiftyone as fo
     from bson import ObjectId
@@ -64,11 +76,12 @@ def write_fields(dataset, ids, columns, types=None):
             field = None
         if field is None:
             dataset.add_sample_field(name, getattr(fo, _TYPES[kind]))
-    collection = getattr(dataset, "_sample_collection", None)
-    if collection is None:
+    if not (bulk_available(dataset) if bulk is None else bulk):
+        view = dataset.select(ids, ordered=True)
         for name, values in columns.items():
-            dataset.select(ids, ordered=True).set_values(name, values)
+            view.set_values(name, values)
         return
+    collection = dataset._sample_collection
     now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
     names = list(columns)
     ops = [

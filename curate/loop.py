@@ -62,15 +62,11 @@ def gate(new_accuracy, current_accuracy, tolerance):
 def run_loop(name, settings, *, workspace, quiet=False, echo=print):
     """Run the loop once; return the loop record dict (also written to the run dir)."""
     from curate.export import export_dataset
-    from curate.pipeline import BuildPlan, run_build
-    from curate.score import score_dataset
-    from openmv.bundle import make_bundle
-    from openmv.flash import flash_bundle, resolve_drive
-    from train.camera_check import check_camera
-    from train.data import load_export
-    from train.evaluate import classification_metrics, plot_confusion, predict_tflite
+    from curate.score_pass import score_dataset
+    from openmv.flash import resolve_drive
     from train.recipe import Recipe, export_size, train_recipe
-    from train.runs import TFLITE_NAME, quantize_run
+    from train.run_files import TFLITE_NAME
+    from train.runs import quantize_run
 
     start = time.perf_counter()
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -80,22 +76,10 @@ def run_loop(name, settings, *, workspace, quiet=False, echo=print):
     drive = resolve_drive(settings.drive, force=settings.force_drive) if settings.flash else None  # fail early
     studio = None
     if settings.pull_labels:
-        from curate.studio import connect
+        from curate.studio_sync import connect
 
         studio = connect(workspace, settings.studio_url)  # fail early: server down, wrong key
-
-    if settings.captures:
-        echo(f"[loop] ingest captures {settings.captures}")
-        (report,) = run_build(BuildPlan(captures=settings.captures), dataset_name=name, workspace=workspace,
-                              quiet=quiet, echo=lambda *a: None)
-        record["steps"]["ingest"] = {"added": report.added, "updated": report.updated}
-    if studio is not None:
-        from curate.studio import pull
-
-        echo("[loop] pull Label Studio answers")
-        pulled = pull(studio, name, title=settings.studio_project, quiet=quiet)
-        record["steps"]["labels"] = {k: pulled[k] for k in (
-            "project", "tasks_done", "annotations", "samples_changed", "label_changes", "reviewed")}
+    record["steps"].update(_new_data(name, settings, studio, workspace, quiet, echo))
     echo("[loop] rescore")
     record["steps"]["score"] = score_dataset(name, quiet=quiet)
     export_dir = str(workspace.root / "exports" / f"{stamp}-loop")
@@ -111,13 +95,52 @@ def run_loop(name, settings, *, workspace, quiet=False, echo=print):
     tflite_path, camera = quantize_run(run_dir)
     with open(tflite_path, "rb") as f:
         tflite = f.read()
-    val = load_export(export_dir).split("val")
-    new = classification_metrics(val.hard, predict_tflite(tflite, val.x), manifest["classes"])
-    record["steps"]["evaluate"] = {"int8_val_accuracy": new["accuracy"], "int8_val_macro_f1": new["macro_f1"],
-                                   "samples": new["samples"]}
-    plot_confusion(new["confusion"], manifest["classes"], os.path.join(run_dir, "loop_confusion.png"),
-                   f"new model int8, val accuracy {new['accuracy']:.3f}")
+    record["gate"] = _judge(tflite, export_dir, manifest["classes"], drive, settings.tolerance, run_dir,
+                            record["steps"])
+    if record["gate"]["passed"]:
+        record["steps"].update(_ship(run_dir, drive, settings, workspace))
+    record["seconds"] = round(time.perf_counter() - start, 1)
+    record["model"] = {"tflite": tflite_path, "size_bytes": camera["size_bytes"],
+                       "label_snapshot": manifest["content_hash"]}
+    _write_record(run_dir, record, TFLITE_NAME)
+    return record
 
+
+def _new_data(name, settings, studio, workspace, quiet, echo):
+    """Ingest new captures and pull annotators' answers; return the record steps ``ingest`` / ``labels``."""
+    from curate.pipeline import BuildPlan, run_build
+
+    steps = {}
+    if settings.captures:
+        echo(f"[loop] ingest captures {settings.captures}")
+        (report,) = run_build(BuildPlan(captures=settings.captures), dataset_name=name, workspace=workspace,
+                              quiet=quiet, echo=lambda *a: None)
+        steps["ingest"] = {"added": report.added, "updated": report.updated}
+    if studio is not None:
+        from curate.studio_sync import pull
+
+        echo("[loop] pull Label Studio answers")
+        pulled = pull(studio, name, title=settings.studio_project, quiet=quiet)
+        steps["labels"] = {k: pulled[k] for k in (
+            "project", "tasks_done", "annotations", "samples_changed", "label_changes", "reviewed")}
+    return steps
+
+
+def _judge(tflite, export_dir, classes, drive, tolerance, run_dir, steps):
+    """The gate: camera checks, then the new int8 model against the current one on the same val split.
+
+    Adds ``evaluate`` (and ``gate_current``) to ``steps``; returns the gate dict (passed, reasons, tolerance).
+    """
+    from train.camera_check import check_camera
+    from train.data import load_export
+    from train.evaluate import classification_metrics, plot_confusion, predict_tflite
+
+    val = load_export(export_dir).split("val")
+    new = classification_metrics(val.hard, predict_tflite(tflite, val.x), classes)
+    steps["evaluate"] = {"int8_val_accuracy": new["accuracy"], "int8_val_macro_f1": new["macro_f1"],
+                         "samples": new["samples"]}
+    plot_confusion(new["confusion"], classes, os.path.join(run_dir, "loop_confusion.png"),
+                   f"new model int8, val accuracy {new['accuracy']:.3f}")
     reasons = []
     try:
         check_camera(tflite)
@@ -126,32 +149,33 @@ def run_loop(name, settings, *, workspace, quiet=False, echo=print):
     current = current_model(drive)
     current_accuracy = None
     if current is not None:
-        model, classes, where = current
-        if classes == manifest["classes"]:
+        model, current_classes, where = current
+        if current_classes == classes:
             current_accuracy = classification_metrics(val.hard, predict_tflite(model, val.x), classes)["accuracy"]
-            record["steps"]["gate_current"] = {"from": where, "int8_val_accuracy": current_accuracy}
+            steps["gate_current"] = {"from": where, "int8_val_accuracy": current_accuracy}
         else:
-            record["steps"]["gate_current"] = {"from": where, "note": f"classes {classes} differ; not comparable"}
-    if not gate(new["accuracy"], current_accuracy, settings.tolerance):
+            steps["gate_current"] = {"from": where, "note": f"classes {current_classes} differ; not comparable"}
+    if not gate(new["accuracy"], current_accuracy, tolerance):
         reasons.append(f"new int8 val accuracy {new['accuracy']:.4f} < current {current_accuracy:.4f} "
-                       f"- tolerance {settings.tolerance}")
-    record["gate"] = {"passed": not reasons, "reasons": reasons, "tolerance": settings.tolerance}
+                       f"- tolerance {tolerance}")
+    return {"passed": not reasons, "reasons": reasons, "tolerance": tolerance}
 
-    if not reasons:
-        bundle_dir = os.path.join(run_dir, "bundle")
-        make_bundle(bundle_dir, run_dir=run_dir)
-        record["steps"]["bundle"] = {"path": bundle_dir,
-                                     "bytes": sum(os.path.getsize(os.path.join(bundle_dir, f)) for f in os.listdir(bundle_dir))}
-        if drive:
-            plan = flash_bundle(bundle_dir, drive, backup_root=str(workspace.root / "flash-backups"),
-                                dry_run=settings.dry_run)
-            record["steps"]["flash"] = {"drive": drive, "changed": plan.changed, "dry_run": settings.dry_run,
-                                        "warnings": plan.warnings}
-    record["seconds"] = round(time.perf_counter() - start, 1)
-    record["model"] = {"tflite": tflite_path, "size_bytes": camera["size_bytes"],
-                       "label_snapshot": manifest["content_hash"]}
-    _write_record(run_dir, record, TFLITE_NAME)
-    return record
+
+def _ship(run_dir, drive, settings, workspace):
+    """Bundle the run and flash it to the drive (if any); return the record steps ``bundle`` / ``flash``."""
+    from openmv.bundle import make_bundle
+    from openmv.flash import flash_bundle
+
+    bundle_dir = os.path.join(run_dir, "bundle")
+    make_bundle(bundle_dir, run_dir=run_dir)
+    steps = {"bundle": {"path": bundle_dir,
+                        "bytes": sum(os.path.getsize(os.path.join(bundle_dir, f)) for f in os.listdir(bundle_dir))}}
+    if drive:
+        plan = flash_bundle(bundle_dir, drive, backup_root=str(workspace.root / "flash-backups"),
+                            dry_run=settings.dry_run)
+        steps["flash"] = {"drive": drive, "changed": plan.changed, "dry_run": settings.dry_run,
+                          "warnings": plan.warnings}
+    return steps
 
 
 def _write_record(run_dir, record, tflite_name):

@@ -18,6 +18,7 @@ import numpy as np
 from curate.build import load_dataset
 from datasets.media import atomic_folder
 from curate.status import class_counts, format_counts
+from datasets.names import DISPUTE_SCORE, INFO_LABEL_QUALITY, INFO_SCORES, TAG_DISPUTED
 from labels.schemes import BUILTIN
 from labels.taxonomy import CLASSES
 
@@ -151,7 +152,7 @@ def _sections(ds, name, tmp, top, balance_table, scheme_counts):
     if not ds.has_field("dispute_score"):
         sections.append(("Scores", "<p>No scores yet: run <code>curate score</code>.</p>"))
         return sections
-    summary = ds.info.get("scores", {}).get("summary", {})
+    summary = ds.info.get(INFO_SCORES, {}).get("summary", {})
     columns = {f: _floats(ds.values(f)) for f in ("vote_entropy", "agreement", "dispute_score", "contrast", "label_quality")
                if ds.has_field(f)}
     plot_score_histograms(columns, os.path.join(tmp, "scores.png"))
@@ -167,14 +168,14 @@ def _sections(ds, name, tmp, top, balance_table, scheme_counts):
         rows = [(s.filepath, f"g{s.dup_group} {s.split} {s.ground_truth.label if s.ground_truth else '-'}") for s in leak]
         plot_thumbnails(rows, os.path.join(tmp, "leakage.png"), "Duplicate groups crossing splits (group, split, label)")
         sections.append(("Leakage examples", _img("leakage.png")))
-    disputed = ds.match_tags("disputed").sort_by("dispute_score", reverse=True).limit(top)
+    disputed = ds.match_tags(TAG_DISPUTED).sort_by(DISPUTE_SCORE, reverse=True).limit(top)
     if len(disputed):
         rows = [(s.filepath, f"{s.dispute_score:.2f} {(s.ground_truth.label if s.ground_truth else '-')[:7]}\n"
                              f"{_votes_caption(s.votes)}") for s in disputed]
         plot_thumbnails(rows, os.path.join(tmp, "disputed.png"), "Top of the annotators' queue (score, label, top votes)")
         sections.append(("Top disputed samples", _img("disputed.png")))
     if "label_quality" in ds.info:
-        sections.append(("Model-based label quality", _table(ds.info["label_quality"])))
+        sections.append(("Model-based label quality", _table(ds.info[INFO_LABEL_QUALITY])))
     view_rows = {n: len(ds.load_saved_view(n)) for n in ds.list_saved_views() if not n.startswith("balance-")}
     view_rows["labelled train"] = len(ds.match(F("split") == "train").exists("ground_truth"))
     sections.append(("Saved views", _table(view_rows)))

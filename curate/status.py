@@ -3,6 +3,7 @@
 import pandas as pd
 
 from curate.build import load_dataset
+from datasets.names import GROUND_TRUTH_LABEL, SOURCE, SPLIT
 from datasets.records import SPLITS
 from labels.taxonomy import CLASSES
 
@@ -16,7 +17,7 @@ def class_counts(dataset_name):
     rows the FERPlus majority rule drops (no majority, unknown, not a face).
     """
     dataset = load_dataset(dataset_name)
-    sources, splits, labels = dataset.values(["source", "split", "ground_truth.label"])
+    sources, splits, labels = dataset.values([SOURCE, SPLIT, GROUND_TRUTH_LABEL])
     frame = pd.DataFrame({"source": sources, "split": splits, "label": labels}).fillna({"label": NO_LABEL})
     table = pd.crosstab([frame["source"], frame["split"]], frame["label"])
     columns = [c for c in (*CLASSES, NO_LABEL) if c in table.columns]

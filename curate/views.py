@@ -18,11 +18,15 @@ import numpy as np
 import pandas as pd
 
 from curate.build import load_dataset
+from datasets.names import (
+    DISPUTE_SCORE, GROUND_TRUTH_LABEL, SOURCE, SPLIT, TAG_BLANK, TAG_DISPUTED, TAG_LABEL_ISSUE, TAG_LEAK,
+    TAG_NOT_FACE, VIEW_CLEAN_TRAIN, VIEW_DISPUTED, VIEW_LEAKAGE,
+)
 from labels.balance import class_weights
 from labels.schemes import BUILTIN, get_scheme
 
-EXCLUDED_FROM_CLEAN = ["leak", "not-face", "blank", "label-issue"]
-CORE_VIEWS = ("disputed", "clean-train", "leakage")
+EXCLUDED_FROM_CLEAN = [TAG_LEAK, TAG_NOT_FACE, TAG_BLANK, TAG_LABEL_ISSUE]
+CORE_VIEWS = (VIEW_DISPUTED, VIEW_CLEAN_TRAIN, VIEW_LEAKAGE)
 
 
 def _require_scores(ds):
@@ -36,7 +40,7 @@ def core_views(ds):
 
     _require_scores(ds)
     return {
-        "disputed": ds.match_tags("disputed").sort_by("dispute_score", reverse=True),
+        VIEW_DISPUTED: ds.match_tags(TAG_DISPUTED).sort_by(DISPUTE_SCORE, reverse=True),
         "clean-train": ds.match(F("split") == "train").match_tags(EXCLUDED_FROM_CLEAN, bool=False),
         "leakage": ds.match_tags("leak").sort_by("dup_group"),
     }
@@ -47,7 +51,7 @@ def balance_view(ds, scheme, class_name):
     from fiftyone import ViewField as F
 
     sources = [c for c, target in scheme.mapping.items() if target == class_name]
-    return ds.match(F("ground_truth.label").is_in(sources))
+    return ds.match(F(GROUND_TRUTH_LABEL).is_in(sources))
 
 
 def save_views(ds, schemes=None):
@@ -92,7 +96,7 @@ def balance_table(name, scheme_name="fer8", view_name=None):
     """
     scheme = get_scheme(scheme_name)
     samples = load_view(name, view_name) if view_name else load_dataset(name)
-    sources, splits, labels = samples.values(["source", "split", "ground_truth.label"])
+    sources, splits, labels = samples.values([SOURCE, SPLIT, GROUND_TRUTH_LABEL])
     mapped = [scheme.remap_label(label) for label in labels]
     frame = pd.DataFrame({"source": sources, "split": splits, "label": mapped}).dropna()
     counts = pd.crosstab([frame["source"], frame["split"]], frame["label"]).reindex(
@@ -109,7 +113,7 @@ def balance_table(name, scheme_name="fer8", view_name=None):
 def scheme_counts(name, splits=("train", "val", "test")):
     """{scheme: {split: array (K,) counts}} over the whole dataset, for plots."""
     ds = load_dataset(name)
-    split_values, labels = ds.values(["split", "ground_truth.label"])
+    split_values, labels = ds.values([SPLIT, GROUND_TRUTH_LABEL])
     out = {}
     for scheme in BUILTIN.values():
         out[scheme.name] = {}

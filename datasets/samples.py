@@ -12,6 +12,7 @@ import os
 
 import numpy as np
 
+from datasets.names import SAMPLE_KEY
 from labels.taxonomy import CLASS_INDEX, CLASSES, FER2013_EMOTION, NUM_CLASSES, canonical_from_name
 from labels.votes import vote_distribution
 
@@ -35,7 +36,7 @@ def prepare_dataset(dataset):
     for field, (ftype, kwargs) in field_types().items():
         if dataset.get_field(field) is None:
             dataset.add_sample_field(field, ftype, **kwargs)
-    dataset.create_index("sample_key", unique=True)
+    dataset.create_index(SAMPLE_KEY, unique=True)
     dataset.default_classes = list(CLASSES)
     return dataset
 

@@ -40,15 +40,15 @@ def sha256(path):
 def model_source(run_dir=None):
     """(tflite path, metrics dict) of a run, or of the shipped model."""
     folder = run_dir or SHIPPED_MODEL
-    tflite = os.path.join(folder, "trained.tflite")
-    metrics_path = os.path.join(folder, "metrics.json")
+    from train.run_files import METRICS_NAME, TFLITE_NAME, read_metrics
+
+    tflite = os.path.join(folder, TFLITE_NAME)
     if not os.path.isfile(tflite):
         hint = "run `curate quantize` on it first" if run_dir else "the shipped model is missing from openmv/model/"
         raise FileNotFoundError(f"{tflite}: no int8 model; {hint}")
-    if not os.path.isfile(metrics_path):
-        raise FileNotFoundError(f"{metrics_path}: no metrics next to the model")
-    with open(metrics_path) as f:
-        return tflite, json.load(f)
+    if not os.path.isfile(os.path.join(folder, METRICS_NAME)):
+        raise FileNotFoundError(f"{os.path.join(folder, METRICS_NAME)}: no metrics next to the model")
+    return tflite, read_metrics(folder)
 
 
 def make_bundle(out_dir, *, run_dir=None, overwrite=True):

@@ -72,7 +72,7 @@ def studio(tmp_path_factory):
     """
     import subprocess
 
-    from curate.studio import config_path, read_server_config
+    from curate.studio_sync import config_path, read_server_config
     from labels.studio_server import find_executable, free_port
 
     try:

@@ -89,22 +89,17 @@ def separable_faces(n_per_class, classes=3, size=48, seed=0):
 
 
 def write_export(path, classes=("neutral", "happiness", "surprise"), n_train=40, n_val=15, size=48, seed=0):
-    """A tiny export folder in the format curate/export.py writes (separable classes)."""
-    import json
+    """A tiny export folder in the format curate/export.py writes (separable classes), via its owner."""
+    from train.export_files import write_manifest, write_shard
 
     os.makedirs(path, exist_ok=True)
     k = len(classes)
     shards, counts = {}, {}
     for split, n, s in (("train", n_train, seed), ("val", n_val, seed + 1), ("test", n_val, seed + 2)):
         x, y = separable_faces(n, k, size, s)
-        np.savez(os.path.join(path, f"{split}-00000.npz"), x=x, soft=np.eye(k, dtype=np.float32)[y],
-                 hard=y.astype(np.int16), sample_key=np.array([f"fix:{split}{i}" for i in range(len(y))]))
-        shards[split] = [f"{split}-00000.npz"]
+        shards[split] = [write_shard(path, split, 0, x=x, soft=np.eye(k, dtype=np.float32)[y], hard=y,
+                                     keys=[f"fix:{split}{i}" for i in range(len(y))])]
         counts[split] = {"samples": len(y), "per_class": np.bincount(y, minlength=k).tolist()}
-    manifest = {"dataset": "fixture", "view": None, "scheme": "fixture", "scheme_rule": "fixture",
-                "classes": list(classes), "label_rule": "majority", "eval_label_rule": "majority",
-                "balanced": False, "input_size": size, "counts": counts, "shards": shards,
-                "content_hash": "fixture", "formats": ["npz"], "created": "", "curate_version": "test"}
-    with open(os.path.join(path, "manifest.json"), "w") as f:
-        json.dump(manifest, f)
+    write_manifest(path, shards=shards, counts=counts, classes=classes, curate_version="test", dataset="fixture",
+                   scheme="fixture", scheme_rule="fixture", label_rule="majority", input_size=size)
     return str(path)

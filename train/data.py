@@ -6,10 +6,11 @@ all of FER2013 — and streamed through ``tf.data`` in batches, scaled to
 """
 
 import dataclasses
-import json
 import os
 
 import numpy as np
+
+from train.export_files import SHARD_ARRAYS, read_manifest, read_shard
 
 
 @dataclasses.dataclass
@@ -62,11 +63,7 @@ class Export:
 
 def load_export(path, expect_classes=None):
     """Load an export folder; check its manifest and, if given, its classes."""
-    manifest_path = os.path.join(path, "manifest.json")
-    if not os.path.isfile(manifest_path):
-        raise FileNotFoundError(f"{path}: not an export (no manifest.json); run `curate export` first")
-    with open(manifest_path) as f:
-        manifest = json.load(f)
+    manifest = read_manifest(path)
     if expect_classes is not None and list(expect_classes) != list(manifest["classes"]):
         raise ValueError(
             f"{path}: export classes {manifest['classes']} (scheme {manifest['scheme']}) "
@@ -76,14 +73,8 @@ def load_export(path, expect_classes=None):
     for name, files in manifest["shards"].items():
         if not files:
             raise ValueError(f"{path}: manifest lists no shards for {name}")
-        parts = []
-        for file_name in files:
-            with np.load(os.path.join(path, file_name), allow_pickle=False) as d:
-                n = len(d["hard"])
-                parts.append((d["x"], d["soft"], d["hard"], d["sample_key"],
-                              d["group"] if "group" in d.files else np.full(n, -1, dtype=np.int64),
-                              d["leak"] if "leak" in d.files else np.zeros(n, dtype=bool)))
-        splits[name] = Split(*(np.concatenate([p[i] for p in parts]) for i in range(6)))
+        parts = [read_shard(os.path.join(path, file_name)) for file_name in files]
+        splits[name] = Split(*(np.concatenate([p[k] for p in parts]) for k in SHARD_ARRAYS))
     return Export(path, manifest, splits)
 
 

@@ -50,7 +50,7 @@ def teacher_probabilities(run_dirs, x, classes):
     FileNotFoundError when a run directory holds no trained model.
     """
     from train.evaluate import predict_mirrored
-    from train.fit import read_metrics
+    from train.run_files import read_metrics
     from train.runs import load_run_model
 
     if not run_dirs:

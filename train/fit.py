@@ -1,6 +1,6 @@
 """Training a model on an export: soft labels, class weights, augmentation, early stopping.
 
-A run directory holds everything needed to trace and reuse the model::
+A run directory (format: :mod:`train.run_files`) holds everything needed to trace and reuse the model::
 
     model.keras        the trained float model (best val epoch)
     history.csv        per-epoch loss / accuracy / val_loss / val_accuracy (/ train_size)
@@ -33,7 +33,6 @@ TensorFlow.
 """
 
 import dataclasses
-import json
 import os
 import time
 
@@ -42,6 +41,7 @@ import numpy as np
 from labels.balance import class_weights
 from train.data import load_export, tf_dataset
 from train.models import default_input_shape, make_model, plain_copy
+from train.run_files import EXPORT_NAME, HISTORY_NAME, MODEL_NAME, write_json, write_metrics
 from train.settings import WEIGHTINGS, TrainSettings  # noqa: F401  (TrainSettings: re-exported)
 
 MIN_START_SIZE = 16  # progressive resizing: the models pool 3 to 4 times
@@ -165,6 +165,84 @@ def sample_weights(hard, num_classes, method):
     return weights[hard]
 
 
+def check_settings(settings):
+    """Raise ValueError naming the first setting out of range."""
+    if 0 < settings.start_size < MIN_START_SIZE:
+        raise ValueError(f"start size {settings.start_size} px is too small; use 0 (off) or at least {MIN_START_SIZE}")
+    if settings.input_size and settings.input_size < MIN_START_SIZE:
+        raise ValueError(f"input size {settings.input_size} px is too small; use 0 (the model's own) or at least "
+                         f"{MIN_START_SIZE}")
+    if not 0 <= settings.holdout < 1:
+        raise ValueError(f"held-out share {settings.holdout} is not in [0, 1); use 0 (select on val) or e.g. 0.1")
+    if not 0 <= settings.ema_decay < 1:
+        raise ValueError(f"weight-average decay {settings.ema_decay} is not in [0, 1); use 0 (off) or e.g. 0.9995")
+
+
+def model_input_shape(settings):
+    """(H, W, C) the run's model is built for: ``input_size`` when set, else the model's default."""
+    shape = default_input_shape(settings.model)
+    return (settings.input_size, settings.input_size, shape[2]) if settings.input_size else shape
+
+
+def training_splits(export, settings, train_split=None, val_split=None):
+    """(train, val the epoch is chosen on, val reported, "val" | "holdout") for a run."""
+    train = train_split or export.split("train")
+    val = val_split or export.split("val")
+    if settings.holdout > 0 and val_split is None:
+        from labels.folds import holdout_mask
+
+        # seed 0 always: every seed and recipe is chosen on the same held-out faces
+        mask = holdout_mask(train.hard.astype(np.int64), train.group, settings.holdout, seed=0)
+        return train.take(~mask), train.take(mask), val, "holdout"
+    return train, val, val, "val"
+
+
+def training_targets(train, classes, settings):
+    """(train split with the targets it learns, soft?, seconds the teachers took): labels, or labels + teachers."""
+    if not settings.teachers:
+        return train, settings.soft_labels, 0.0
+    from train.distill import blend_targets, teacher_probabilities
+
+    labels = train.soft if settings.soft_labels else np.eye(len(classes), dtype=np.float32)[train.hard]
+    started = time.perf_counter()
+    teacher = teacher_probabilities(settings.teachers, train.x, classes)
+    seconds = time.perf_counter() - started
+    return dataclasses.replace(train, soft=blend_targets(labels, teacher, settings.teacher_weight)), True, seconds
+
+
+def compiled_trainer(model, settings, full_shape, steps_per_epoch):
+    """(the Keras model that trains: augmentation and progressive resizing in front of ``model``, its callbacks)."""
+    import keras
+
+    from train.augment import TrainingResize, make_augmenter
+
+    size = full_shape[0]
+    callbacks = [
+        keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=settings.patience,
+                                      restore_best_weights=True),
+    ] if settings.select_best else []
+    if settings.max_minutes > 0:
+        schedule = settings.learning_rate
+        callbacks.append(time_budget_callback(settings.learning_rate, settings.max_minutes))
+    else:
+        schedule = keras.optimizers.schedules.CosineDecay(settings.learning_rate,
+                                                          decay_steps=steps_per_epoch * settings.epochs, alpha=0.02)
+    # Augmentation runs inside the training step (on the backend's device), not in tf.data:
+    # the loader then stays backend-free, and the saved model is the bare camera model.
+    stages = [make_augmenter(settings.seed)] if settings.augment else []
+    if 0 < settings.start_size < size:
+        resize = TrainingResize(size, name="progressive_resize")
+        stages.append(resize)
+        callbacks.append(progressive_resize_callback(resize, settings.start_size, size, settings.epochs,
+                                                     settings.max_minutes))
+    trainer = model
+    if stages:
+        trainer = keras.Sequential([keras.Input(full_shape), *stages, model], name=f"{model.name}_training")
+    trainer.compile(optimizer=keras.optimizers.Adam(schedule), loss=keras.losses.CategoricalCrossentropy(),
+                    metrics=["accuracy"], steps_per_execution=settings.steps_per_execution)
+    return trainer, callbacks
+
+
 def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split=None, val_split=None):
     """Train on an export and write the run directory; return the metrics dict.
 
@@ -175,81 +253,27 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
 
     import keras
 
-    from train.augment import TrainingResize, make_augmenter
-
     warnings.filterwarnings("ignore", message=".*shuffle=True. was passed.*")
-    from train.evaluate import classification_metrics, plot_confusion, plot_history, predict_keras
-
     settings = settings or TrainSettings()
-    if 0 < settings.start_size < MIN_START_SIZE:
-        raise ValueError(f"start size {settings.start_size} px is too small; use 0 (off) or at least {MIN_START_SIZE}")
-    if not 0 <= settings.holdout < 1:
-        raise ValueError(f"held-out share {settings.holdout} is not in [0, 1); use 0 (select on val) or e.g. 0.1")
-    if not 0 <= settings.ema_decay < 1:
-        raise ValueError(f"weight-average decay {settings.ema_decay} is not in [0, 1); use 0 (off) or e.g. 0.9995")
+    check_settings(settings)
     keras.utils.set_random_seed(settings.seed)
     export = load_export(export_path)
     classes = export.classes
-    train = train_split or export.split("train")
-    val = val_split or export.split("val")
-    report_val, selection = val, "val"
-    if settings.holdout > 0 and val_split is None:
-        from labels.folds import holdout_mask
-
-        # seed 0 always: every seed and recipe is chosen on the same held-out faces
-        mask = holdout_mask(train.hard.astype(np.int64), train.group, settings.holdout, seed=0)
-        train, val, selection = train.take(~mask), train.take(mask), "holdout"
-    full_shape = default_input_shape(settings.model)
-    if settings.input_size:
-        if settings.input_size < MIN_START_SIZE:
-            raise ValueError(f"input size {settings.input_size} px is too small; use 0 (the model's "
-                             f"{full_shape[0]} px) or at least {MIN_START_SIZE}")
-        full_shape = (settings.input_size, settings.input_size, full_shape[2])
+    train, val, report_val, selection = training_splits(export, settings, train_split, val_split)
+    full_shape = model_input_shape(settings)
     size = full_shape[0]
-    progressive = 0 < settings.start_size < size
     # Progressive resizing trains one model at several sizes: build it for any size.
-    model = make_model(settings.model, len(classes), (None, None, full_shape[2]) if progressive else full_shape,
-                       fused_norm=True)
-    soft, teacher_seconds = settings.soft_labels, 0.0
-    if settings.teachers:
-        from train.distill import blend_targets, teacher_probabilities
-
-        labels = train.soft if soft else np.eye(len(classes), dtype=np.float32)[train.hard]
-        started = time.perf_counter()
-        teacher = teacher_probabilities(settings.teachers, train.x, classes)
-        teacher_seconds = time.perf_counter() - started
-        train = dataclasses.replace(train, soft=blend_targets(labels, teacher, settings.teacher_weight))
-        soft = True
+    model = make_model(settings.model, len(classes),
+                       (None, None, full_shape[2]) if 0 < settings.start_size < size else full_shape, fused_norm=True)
+    train, soft, teacher_seconds = training_targets(train, classes, settings)
     weights = sample_weights(train.hard, len(classes), settings.class_weighting)
     train_data = tf_dataset(train, batch_size=settings.batch_size, training=True, soft=soft,
                             sample_weight=weights, seed=settings.seed, input_size=size)
     val_data = tf_dataset(val, batch_size=512, training=False, soft=False, input_size=size)
-    steps = max(1, int(np.ceil(len(train) / settings.batch_size)))
-    callbacks = [
-        keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=settings.patience,
-                                      restore_best_weights=True),
-    ] if settings.select_best else []
-    if settings.max_minutes > 0:
-        schedule = settings.learning_rate
-        callbacks.append(time_budget_callback(settings.learning_rate, settings.max_minutes))
-    else:
-        schedule = keras.optimizers.schedules.CosineDecay(settings.learning_rate, decay_steps=steps * settings.epochs,
-                                                          alpha=0.02)
-    # Augmentation runs inside the training step (on the backend's device), not in tf.data:
-    # the loader then stays backend-free, and the saved model is the bare camera model.
-    stages = [make_augmenter(settings.seed)] if settings.augment else []
-    if progressive:
-        resize = TrainingResize(size, name="progressive_resize")
-        stages.append(resize)
-        callbacks.append(progressive_resize_callback(resize, settings.start_size, size, settings.epochs,
-                                                     settings.max_minutes))
-    trainer = model
-    if stages:
-        trainer = keras.Sequential([keras.Input(full_shape), *stages, model], name=f"{model.name}_training")
-    trainer.compile(optimizer=keras.optimizers.Adam(schedule), loss=keras.losses.CategoricalCrossentropy(),
-                    metrics=["accuracy"], steps_per_execution=settings.steps_per_execution)
+    trainer, callbacks = compiled_trainer(model, settings, full_shape,
+                                          max(1, int(np.ceil(len(train) / settings.batch_size))))
     os.makedirs(run_dir, exist_ok=True)
-    callbacks.append(keras.callbacks.CSVLogger(os.path.join(run_dir, "history.csv")))
+    callbacks.append(keras.callbacks.CSVLogger(os.path.join(run_dir, HISTORY_NAME)))
     if settings.ema_decay > 0:  # last: the callbacks before it see the averaged weights at each epoch's end
         callbacks.append(weight_average_callback(model, settings.ema_decay, settings.steps_per_execution))
     start = time.perf_counter()
@@ -258,23 +282,34 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
     seconds = time.perf_counter() - start
 
     model = plain_copy(model, settings.model, len(classes), full_shape)  # saved models hold standard Keras layers only
-    model.save(os.path.join(run_dir, "model.keras"))
+    model.save(os.path.join(run_dir, MODEL_NAME))
+    metrics = {
+        "model": settings.model, "params": int(model.count_params()), "classes": classes,
+        "settings": dataclasses.asdict(settings), "epochs_run": len(history.history["loss"]),
+        "train_seconds": round(seconds, 1), "teacher_seconds": round(teacher_seconds, 1), "train_samples": len(train),
+        **run_report(model, run_dir, export, export_path, settings, history.history, val, report_val, selection),
+    }
+    write_metrics(run_dir, metrics)
+    return metrics
+
+
+def run_report(model, run_dir, export, export_path, settings, history, val, report_val, selection):
+    """Metrics parts val, selection and export of a trained run; writes its curves, confusion and export.json."""
+    from train.evaluate import classification_metrics, plot_confusion, plot_history, predict_keras
+
+    classes = export.classes
     probs = predict_keras(model, report_val.x)
     val_metrics = classification_metrics(report_val.hard, probs, classes)
     val_report = {"float": val_metrics}
     if report_val.leak.any():  # faces whose near-duplicate reaches another split: report without them too
         clean = ~report_val.leak
         val_report["float_leak_free"] = classification_metrics(report_val.hard[clean], probs[clean], classes)
-    plot_history(history.history, os.path.join(run_dir, "curves.png"))
+    plot_history(history, os.path.join(run_dir, "curves.png"))
     plot_confusion(val_metrics["confusion"], classes, os.path.join(run_dir, "confusion_val.png"),
                    f"{settings.model} float, val accuracy {val_metrics['accuracy']:.3f}")
-    with open(os.path.join(run_dir, "export.json"), "w") as f:
-        json.dump(export.manifest, f, indent=2)
-    metrics = {
-        "model": settings.model, "params": int(model.count_params()), "classes": classes,
-        "settings": dataclasses.asdict(settings), "epochs_run": len(history.history["loss"]),
-        "train_seconds": round(seconds, 1), "teacher_seconds": round(teacher_seconds, 1),
-        "train_samples": len(train), "val": val_report,
+    write_json(os.path.join(run_dir, EXPORT_NAME), export.manifest)
+    return {
+        "val": val_report,
         "selection": {"on": selection, "samples": len(val),
                       **({"float": classification_metrics(val.hard, predict_keras(model, val.x), classes)}
                          if selection == "holdout" else {})},
@@ -282,21 +317,3 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
                    "dataset": export.manifest["dataset"], "view": export.manifest["view"],
                    "scheme": export.manifest["scheme"], "label_rule": export.manifest["label_rule"]},
     }
-    write_metrics(run_dir, metrics)
-    return metrics
-
-
-def write_metrics(run_dir, metrics):
-    path = os.path.join(run_dir, "metrics.json")
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(metrics, f, indent=2)
-    os.replace(tmp, path)
-
-
-def read_metrics(run_dir):
-    path = os.path.join(run_dir, "metrics.json")
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{run_dir}: not a training run (no metrics.json); run `curate train` first")
-    with open(path) as f:
-        return json.load(f)

@@ -30,9 +30,9 @@ import dataclasses
 import os
 import tomllib
 
+from train.run_files import RECIPE_NAME
 from train.settings import LABEL_RULES, TrainSettings
 
-RECIPE_NAME = "recipe.toml"
 SHIPPED_RECIPE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "openmv", "model",
                               RECIPE_NAME)
 
@@ -180,13 +180,14 @@ def train_recipe(export_dir, run_dir, recipe, *, quiet=False, echo=print):
     Returns the student's metrics dict (see :func:`train.fit.train_model`).
     """
     from train.fit import train_model
+    from train.run_files import is_trained
 
     settings = recipe.train
     if recipe.teacher_seeds:
         teachers = []
         for seed in recipe.teacher_seeds:
             teacher_dir = teacher_run(run_dir, seed)
-            if not os.path.isfile(os.path.join(teacher_dir, "metrics.json")):
+            if not is_trained(teacher_dir):
                 echo(f"teacher seed {seed} → {teacher_dir}")
                 teacher = Recipe(train=dataclasses.replace(settings, seed=seed), export=recipe.export)
                 train_model(export_dir, teacher_dir, teacher.train, quiet=quiet)

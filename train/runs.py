@@ -5,25 +5,23 @@ the camera checks (``camera.json``) and adds int8 metrics on val (and test,
 when the export has one) to ``metrics.json``, with a confusion matrix PNG.
 """
 
-import json
 import os
 
 from train.camera_check import camera_report, read_tflite
 from train.data import load_export
 from train.evaluate import classification_metrics, plot_confusion, predict_keras, predict_tflite
-from train.fit import read_metrics, write_metrics
+from train.run_files import CAMERA_NAME, MODEL_NAME, TFLITE_NAME, read_metrics, update_metrics, write_json
 from train.preprocess import resize_faces
 from train.quantize import quantize_int8
 
-TFLITE_NAME = "trained.tflite"
 
 
 def load_run_model(run_dir):
     import keras
 
-    path = os.path.join(run_dir, "model.keras")
+    path = os.path.join(run_dir, MODEL_NAME)
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"{run_dir}: no model.keras; run `curate train` first")
+        raise FileNotFoundError(f"{run_dir}: no {MODEL_NAME}; run `curate train` first")
     return keras.models.load_model(path)
 
 
@@ -39,22 +37,21 @@ def quantize_run(run_dir, *, export_path=None, require_camera_fit=False):
         f.write(tflite)
     os.replace(tmp, path)
     report = camera_report(tflite)
-    with open(os.path.join(run_dir, "camera.json"), "w") as f:
-        json.dump(report, f, indent=2)
-    metrics["camera"] = report
+    write_json(os.path.join(run_dir, CAMERA_NAME), report)
+    parts = {"camera": report}
     for split in ("val", "test"):
         data = export.splits.get(split)
         if data is None or not len(data):
             continue
         probs = predict_tflite(tflite, data.x)
         result = classification_metrics(data.hard, probs, export.classes)
-        metrics.setdefault(split, {})["int8"] = result
+        parts[split] = {"int8": result}
         if data.leak.any():
             clean = ~data.leak
-            metrics[split]["int8_leak_free"] = classification_metrics(data.hard[clean], probs[clean], export.classes)
+            parts[split]["int8_leak_free"] = classification_metrics(data.hard[clean], probs[clean], export.classes)
         plot_confusion(result["confusion"], export.classes, os.path.join(run_dir, f"confusion_{split}_int8.png"),
                        f"{metrics['model']} int8, {split} accuracy {result['accuracy']:.3f}")
-    write_metrics(run_dir, metrics)
+    update_metrics(run_dir, **parts)
     if require_camera_fit and not report["within_budget"]:
         raise ValueError(f"{path} does not fit the camera budget: {report}")
     return path, report

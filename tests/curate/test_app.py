@@ -12,7 +12,7 @@ import pytest
 
 from curate.demo import write_demo_sources
 from curate.pipeline import BuildPlan, run_build
-from curate.score import score_dataset
+from curate.score_pass import score_dataset
 
 CHROMIUM = shutil.which("chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

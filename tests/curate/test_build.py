@@ -138,32 +138,6 @@ def test_duplicate_ids_within_a_source(workspace, dataset_name, tmp_path):
         build(dataset_name, workspace, captures=str(tmp_path / "cap"))
 
 
-def test_fast_insert_stores_what_add_samples_stores(sources, dataset_name):
-    records = [r for _, r in zip(range(5), FER2013CSV(sources["fer2013"]))]
-    fields = record_fields(records, "/tmp/none")
-    ds = create_dataset(dataset_name)
-    fast_ids = insert_samples(ds, [make_sample(r, f) for r, f in zip(records, fields)])
-    ds.delete_samples(fast_ids)
-    slow_ids = ds.add_samples([make_sample(r, f) for r, f in zip(records, fields)], progress=False)
-    assert insert_samples(ds, []) == []
-    fast_ds = create_dataset(dataset_name + "-fast")
-    try:
-        insert_samples(fast_ds, [make_sample(r, f) for r, f in zip(records, fields)])
-        skip = {"_id", "created_at", "last_modified_at", "_rand", "_dataset_id"}
-
-        def docs(d):
-            out = []
-            for doc in d._sample_collection.find({}, sort=[("sample_key", 1)]):
-                doc = {k: v for k, v in doc.items() if k not in skip}
-                doc["ground_truth"] = {k: v for k, v in doc["ground_truth"].items() if k != "_id"}
-                out.append(doc)
-            return out
-
-        assert docs(fast_ds) == docs(ds) and len(slow_ids) == 5
-        assert fast_ds.count_values("ground_truth.label") == ds.count_values("ground_truth.label")
-    finally:
-        fast_ds.delete()
-
 
 def test_unique_key_index_refuses_duplicates(sources, dataset_name):
     records = [r for _, r in zip(range(2), FER2013CSV(sources["fer2013"]))]

@@ -60,7 +60,7 @@ def test_real_rebuild_adds_nothing(real_build, workspace):
 
 @pytest.fixture(scope="module")
 def real_scores(real_build):
-    from curate.score import score_dataset
+    from curate.score_pass import score_dataset
 
     name, _, _ = real_build
     return name, score_dataset(name, quiet=True)

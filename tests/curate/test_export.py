@@ -10,7 +10,7 @@ from curate.cli import cli
 from curate.demo import write_demo_sources
 from curate.export import export_dataset
 from curate.pipeline import BuildPlan, run_build
-from curate.score import score_dataset
+from curate.score_pass import score_dataset
 from train.data import load_export
 
 
@@ -93,7 +93,7 @@ def test_cli_train_errors(built, tmp_path, workspace):
 
 def test_cross_validation_feeds_label_quality(built, tmp_path, workspace):
     from curate.build import load_dataset
-    from curate.quality import run_label_quality
+    from curate.quality_pass import run_label_quality
     from train.crossval import cross_validate
     from train.fit import TrainSettings
 

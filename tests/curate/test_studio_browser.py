@@ -13,10 +13,10 @@ import urllib.request
 import pytest
 
 from curate.pipeline import BuildPlan, run_build
-from curate.score import score_dataset
-from curate.studio import default_title, push
+from curate.score_pass import score_dataset
+from curate.studio_sync import default_title, push
 from fixtures import write_fer_csv, write_vote_table
-from labels.studio import StudioClient, StudioSettings
+from labels.studio_client import StudioClient, StudioSettings
 from labels.studio_server import free_port
 
 CHROMIUM = shutil.which("chromium")

@@ -69,7 +69,8 @@ def test_bundle_contents(bundle, run):
     assert (bundle / "trained.txt").read_text() == (bundle / "labels.txt").read_text()
     assert (bundle / "main.py").read_text() == open(os.path.join(CAMERA_SCRIPTS, "main.py")).read()
     assert info["input"]["zero_point"] == -128 and abs(info["input"]["scale"] - 1 / 255) < 1e-9
-    assert info["lineage"]["export_content_hash"] == "fixture"
+    assert info["lineage"]["export_content_hash"] == json.load(open(run / "export.json"))["content_hash"]
+    assert len(info["lineage"]["export_content_hash"]) == 64
     assert info["sha256"]["trained.tflite"] == sha256(run / "trained.tflite")
     assert info["camera"]["within_budget"] and info["metrics"]["val"]["int8"]["accuracy"] > 0.8
 

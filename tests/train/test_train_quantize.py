@@ -34,7 +34,9 @@ def test_learns_a_separable_fixture_well_above_chance(trained):
         assert os.path.getsize(run / name) > 0, name
     history = (run / "history.csv").read_text().splitlines()
     assert history[0].startswith("epoch") and len(history) == metrics["epochs_run"] + 1
-    assert metrics["export"]["content_hash"] == "fixture"
+    export, _, _ = trained
+    assert metrics["export"]["content_hash"] == json.load(open(os.path.join(export, "manifest.json")))["content_hash"]
+    assert len(metrics["export"]["content_hash"]) == 64
 
 
 def test_progressive_resizing_grows_the_faces_and_saves_a_fixed_size_model(tmp_path):

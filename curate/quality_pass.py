@@ -27,6 +27,7 @@ import numpy as np
 
 from curate.build import load_dataset
 from curate.fastdb import write_fields
+from datasets.names import GROUND_TRUTH_LABEL, INFO_LABEL_QUALITY, SAMPLE_KEY, TAG_DISPUTED, TAG_LABEL_ISSUE
 from labels.quality import baseline_pred_probs, hog_features, label_issues
 from labels.schemes import get_scheme
 
@@ -103,13 +104,13 @@ def run_label_quality(name, *, scheme_name="fer8", pred_probs=None, field=None, 
     chosen = [s for s, on in zip(SOURCES, (pred_probs, field, baseline)) if on]
     if len(chosen) != 1:
         raise ValueError("use exactly one of --pred-probs FILE, --field NAME or --baseline")
-    from curate.score import load_gray, refresh_disputes
+    from curate.score_pass import load_gray, refresh_disputes
 
     scheme = get_scheme(scheme_name)
     ds = load_dataset(name)
     if not ds.has_field("dispute_score"):
         raise ValueError(f"dataset {name!r} has no scores yet; run `curate score` first")
-    ids, keys, truth, paths = ds.values(["id", "sample_key", "ground_truth.label", "filepath"])
+    ids, keys, truth, paths = ds.values(["id", SAMPLE_KEY, GROUND_TRUTH_LABEL, "filepath"])
     mapped = [scheme.remap_label(t) for t in truth]
     rows = [i for i, m in enumerate(mapped) if m is not None]
     if not rows:
@@ -153,11 +154,11 @@ def run_label_quality(name, *, scheme_name="fer8", pred_probs=None, field=None, 
         "scheme": scheme.name, "source": source_name or (chosen[0] if not pred_probs else f"file {pred_probs}"),
         "labelled_samples": len(rows), "out_of_fold_accuracy": round(accuracy, 4),
         "label_issues": int(is_issue.sum()),
-        "disputed": len(ds.match_tags("disputed")),
+        "disputed": len(ds.match_tags(TAG_DISPUTED)),
     }
     if labelled > len(rows):
         summary["unscored_labelled"] = labelled - len(rows)
-    ds.info["label_quality"] = summary
+    ds.info[INFO_LABEL_QUALITY] = summary
     ds.save()
     return summary
 
@@ -182,10 +183,10 @@ def _write(ds, ids, rows, scheme, labels, probs, is_issue, quality, *, quiet=Fal
             ds.clear_sample_field(field)
     ds.set_values("oof_prediction", predictions, key_field="id")
     ds.set_values("quality_label", truths, key_field="id")
-    ds.untag_samples("label-issue")
+    ds.untag_samples(TAG_LABEL_ISSUE)
     issue_ids = [ids[r] for r, bad in zip(rows, is_issue) if bad]
     if issue_ids:
-        ds.select(issue_ids).tag_samples("label-issue")
+        ds.select(issue_ids).tag_samples(TAG_LABEL_ISSUE)
     labelled = ds.select([ids[r] for r in rows])
     brain_log = logging.getLogger("fiftyone.brain")
     level = brain_log.level

@@ -6,7 +6,7 @@ import pytest
 from curate.build import load_dataset
 from curate.pipeline import BuildPlan, run_build
 from curate.report import write_report
-from curate.score import score_dataset
+from curate.score_pass import score_dataset
 from curate.views import balance_table, list_views, load_view
 from fixtures import write_fer_csv, write_vote_table
 
@@ -121,7 +121,7 @@ def test_unscored_dataset_errors(tmp_path, workspace, dataset_name):
 
 
 def test_dispute_scores_rank_and_keep_undecided_reviews_in_the_queue():
-    from curate.score import dispute_scores
+    from curate.score_pass import dispute_scores
 
     agreement = np.array([0.9, 0.35, 0.5, 0.9, 0.44, 0.9])
     conflict = np.array([False, False, True, False, False, False])

@@ -27,10 +27,14 @@ from tqdm import tqdm
 
 from curate.build import load_dataset
 from curate.fastdb import write_fields
+from datasets.names import (
+    DUP_GROUP, FER2013_LABEL, GROUND_TRUTH_LABEL, INFO_SCORES, SPLIT, TAG_BLANK, TAG_DISPUTED, TAG_DUP,
+    TAG_LEAK, TAG_NOT_FACE, VOTES,
+)
 from labels import duplicates, scores
 from labels.taxonomy import CLASS_INDEX
 
-SCORE_TAGS = ("disputed", "leak", "dup", "not-face", "blank")
+SCORE_TAGS = (TAG_DISPUTED, TAG_LEAK, TAG_DUP, TAG_NOT_FACE, TAG_BLANK)
 #: field types that cannot be guessed when every value is None
 FIELD_TYPES = {"conflict_pair": str, "exact_group": int, "dup_group": int, "fer2013_conflict": bool}
 PHASH_BATCH = 2048
@@ -112,7 +116,7 @@ def score_dataset(name, settings=None, quiet=False):
     if not len(ds):
         raise ValueError(f"dataset {name!r} is empty; run `curate build` first")
     ids, paths, votes, splits, labels, fer_labels = ds.values(
-        ["id", "filepath", "votes", "split", "ground_truth.label", "fer2013_label"]
+        ["id", "filepath", VOTES, SPLIT, GROUND_TRUTH_LABEL, FER2013_LABEL]
     )
     n = len(ids)
     splits = np.array(splits, dtype=object)
@@ -141,10 +145,10 @@ def score_dataset(name, settings=None, quiet=False):
         "not-face": nf >= settings.not_face_share,
         "blank": contrast < settings.blank_std,
     }
-    ds.untag_samples([t for t in SCORE_TAGS if t != "disputed"])
+    ds.untag_samples([t for t in SCORE_TAGS if t != TAG_DISPUTED])
     for tag, mask in tags.items():
         _tag(ds, ids, mask, tag)
-    ds.info["scores"] = {"settings": dataclasses.asdict(settings)}
+    ds.info[INFO_SCORES] = {"settings": dataclasses.asdict(settings)}
     ds.save()
     disputed = refresh_disputes(ds)
 
@@ -167,7 +171,7 @@ def score_dataset(name, settings=None, quiet=False):
         "disputed": disputed,
     }
     summary["seconds"] = round(time.perf_counter() - start, 1)
-    ds.info["scores"]["summary"] = summary
+    ds.info[INFO_SCORES]["summary"] = summary
     ds.save()
     return summary
 
@@ -222,7 +226,7 @@ def rescore_labels(ds):
         return None
     settings = ScoreSettings(**ds.info.get("scores", {}).get("settings", {}))
     ids, votes, splits, labels, fer_labels, groups = ds.values(
-        ["id", "votes", "split", "ground_truth.label", "fer2013_label", "dup_group"])
+        ["id", VOTES, SPLIT, GROUND_TRUTH_LABEL, FER2013_LABEL, DUP_GROUP])
     fields, _, _, nf = vote_fields(votes, fer_labels, labels)
     near = np.array([-1 if g is None else g for g in groups], dtype=np.int64)
     _, dup_conflict = duplicates.group_flags(near, np.array(splits, dtype=object), np.array(labels, dtype=object))
@@ -244,7 +248,7 @@ def refresh_disputes(ds):
 
     settings = ScoreSettings(**ds.info.get("scores", {}).get("settings", {}))
     ids, agreement, conflict, dup_conflict, tags, labels = ds.values(
-        ["id", "agreement", "fer2013_conflict", "dup_conflict", "tags", "ground_truth.label"])
+        ["id", "agreement", "fer2013_conflict", "dup_conflict", "tags", GROUND_TRUTH_LABEL])
     floats = lambda xs: np.array([np.nan if x is None else x for x in xs], dtype=np.float64)  # noqa: E731
     bools = lambda xs: np.array([bool(x) for x in xs])  # noqa: E731
     quality = issue = None
@@ -256,9 +260,9 @@ def refresh_disputes(ds):
     dispute = dispute_scores(floats(agreement), bools(conflict), bools(dup_conflict), quality, issue, reviewed,
                              undecided)
     write_fields(ds, ids, {"dispute_score": dispute.tolist()})
-    ds.untag_samples("disputed")
+    ds.untag_samples(TAG_DISPUTED)
     mask = dispute >= settings.disputed_score
-    _tag(ds, ids, mask, "disputed")
+    _tag(ds, ids, mask, TAG_DISPUTED)
     save_views(ds)
     return int(mask.sum())
 

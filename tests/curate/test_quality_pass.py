@@ -6,8 +6,8 @@ import pytest
 from curate.build import load_dataset
 from curate.demo import write_demo_sources
 from curate.pipeline import BuildPlan, run_build
-from curate.quality import run_label_quality
-from curate.score import score_dataset
+from curate.quality_pass import run_label_quality
+from curate.score_pass import score_dataset
 from labels.schemes import BUILTIN
 
 

@@ -16,10 +16,10 @@ from click.testing import CliRunner
 from curate.build import load_dataset
 from curate.cli import cli
 from curate.pipeline import BuildPlan, run_build
-from curate.score import score_dataset
-from curate.studio import default_title, pull, push
+from curate.score_pass import score_dataset
+from curate.studio_sync import default_title, pull, push
 from fixtures import save_image, write_fer_csv, write_vote_table
-from labels.studio import StudioClient, StudioError, StudioSettings, resolve_settings, write_config_file
+from labels.studio_client import StudioClient, StudioError, StudioSettings, resolve_settings, write_config_file
 from labels.studio_config import choice_result
 from labels.studio_server import free_port
 
@@ -226,7 +226,7 @@ def test_tasks_for_unknown_samples_leave_the_dataset_unchanged(client, workspace
 
 
 def test_interrupted_pull_is_finished_by_running_it_again(client, workspace, built, monkeypatch):
-    import curate.studio as studio_module
+    import curate.studio_sync as studio_module
 
     push(client, built, quiet=True)
     tasks = tasks_by_row(client, default_title(built, "fer8"))
@@ -316,11 +316,14 @@ def test_loop_pulls_labels_before_training(client, workspace, built, tmp_path, m
     pytest.importorskip("tensorflow", reason="the train extra is not installed")
     import openmv.bundle
     from curate.loop import LoopSettings, run_loop
+    from train.recipe import Recipe
+    from train.settings import TrainSettings
 
     monkeypatch.setattr(openmv.bundle, "SHIPPED_MODEL", str(tmp_path / "no-shipped-model"))
     push(client, built, quiet=True)
     answer(client, tasks_by_row(client, default_title(built, "fer8"))[0], "sadness")
-    record = run_loop(built, LoopSettings(epochs=1, batch_size=4, flash=False, pull_labels=True),
+    record = run_loop(built, LoopSettings(recipe=Recipe(train=TrainSettings(epochs=1, batch_size=4)), flash=False,
+                                          pull_labels=True),
                       workspace=workspace, quiet=True, echo=lambda *a: None)
     assert record["steps"]["labels"]["samples_changed"] == 1
     assert record["steps"]["labels"]["label_changes"] == {"no label→sadness": 1}

@@ -1,7 +1,7 @@
 """Talking to a Label Studio server: settings, projects, tasks, annotations.
 
 This module knows Label Studio's API (through ``label-studio-sdk``) and
-nothing about FiftyOne; :mod:`curate.studio` joins the two.
+nothing about FiftyOne; :mod:`curate.studio_sync` joins the two.
 
 Settings come from, in order: ``--url`` / ``$LABEL_STUDIO_URL``,
 ``$LABEL_STUDIO_API_KEY``, then a JSON config file (``url``, ``api_key``,

@@ -31,9 +31,13 @@ from tqdm import tqdm
 
 from curate.annotations import REVIEWED_TAG, SOURCE_FIELDS, declare_fields, dataset_weight, merged_fields
 from curate.build import load_dataset
+from datasets.names import (
+    ANNOTATOR_VOTES, DISPUTE_SCORE, GROUND_TRUTH_LABEL, INFO_STUDIO, SOFT_LABEL, TAG_DISPUTED, VIEW_DISPUTED,
+    VOTES,
+)
 from labels import annotator_votes as votes_lib
 from labels.schemes import get_scheme
-from labels.studio import StudioClient, resolve_settings
+from labels.studio_client import StudioClient, resolve_settings
 from labels.studio_config import (
     EXTRA_COLUMNS, check_config_matches, check_labelable, choice_columns, choice_result, config_choices,
     label_config, result_choice,
@@ -62,7 +66,7 @@ def default_title(dataset_name, scheme_name):
 
 
 # --- push ----------------------------------------------------------------
-def push(client, dataset_name, *, view_name="disputed", limit=None, title=None, scheme_name="fer8",
+def push(client, dataset_name, *, view_name=VIEW_DISPUTED, limit=None, title=None, scheme_name="fer8",
          predictions=False, media="auto", overlap=1, quiet=False):
     """Push a view's samples as tasks; return a summary dict."""
     from curate.views import load_view
@@ -74,7 +78,7 @@ def push(client, dataset_name, *, view_name="disputed", limit=None, title=None, 
     check_labelable(scheme)
     ds = load_dataset(dataset_name)
     view = ds if view_name == "all" else load_view(dataset_name, view_name)
-    if view.has_field("dispute_score") and view_name != "disputed":
+    if view.has_field(DISPUTE_SCORE) and view_name != VIEW_DISPUTED:
         view = view.sort_by("dispute_score", reverse=True)
     if limit is not None:
         view = view.limit(limit)
@@ -110,7 +114,7 @@ def push(client, dataset_name, *, view_name="disputed", limit=None, title=None, 
               leave=False) as bar:
         client.import_tasks(project.id, tasks, progress=bar.update)
 
-    info = ds.info.setdefault("studio", {})
+    info = ds.info.setdefault(INFO_STUDIO, {})
     info.setdefault("projects", {})[title] = {"id": project.id, "url": client.settings.url, "scheme": scheme.name}
     ds.save()
     inline = sum(1 for t in tasks if t["data"]["image"].startswith("data:"))
@@ -196,7 +200,7 @@ def _prediction(scheme, soft):
 def project_for_dataset(client, ds, title=None):
     """The project to pull: ``title``, or the one this dataset pushed to on this server."""
     if title is None:
-        mine = [t for t, p in ds.info.get("studio", {}).get("projects", {}).items()
+        mine = [t for t, p in ds.info.get(INFO_STUDIO, {}).get("projects", {}).items()
                 if p.get("url") == client.settings.url]
         if len(mine) != 1:
             hint = f"choose one of: {', '.join(mine)}" if mine else "nothing was pushed from it to this server"
@@ -256,84 +260,29 @@ def read_answers(client, project):
 
 def pull(client, dataset_name, *, title=None, weight=None, quiet=False):
     """Pull a project's annotations into the dataset; return a summary dict."""
-    from curate.score import rescore_labels
+    from curate.score_pass import rescore_labels
 
     start = time.perf_counter()
     ds = load_dataset(dataset_name)
     project = project_for_dataset(client, ds, title)
     weight = votes_lib.check_weight(weight if weight is not None else dataset_weight(ds))
     answers, counts = read_answers(client, project)
-
-    # 1. resolve every task to a sample before touching anything
-    all_ids, all_keys = ds.values(["id", "sample_key"])
-    by_key = dict(zip(all_keys, all_ids))
-    known = set(all_ids)
-    unknown = []
-    for answer in answers:
-        if answer["sample_id"] not in known:
-            if answer["sample_key"] in by_key:
-                answer["sample_id"] = by_key[answer["sample_key"]]
-            else:
-                unknown.append(answer["task"])
-    if unknown:
-        tasks = sorted(set(unknown))
-        shown = ", ".join(str(t) for t in tasks[:5]) + (" …" if len(tasks) > 5 else "")
-        raise ValueError(
-            f"Label Studio project {project.title!r}: {len(tasks)} annotated tasks point at samples not in "
-            f"dataset {dataset_name!r} (task ids {shown}); pull into the dataset they were pushed from"
-        )
-
-    # 2. new vote lists: other projects' votes kept, this project's replaced
+    _resolve_samples(ds, answers, project.title, dataset_name)  # every task to a sample, before touching anything
     declare_fields(ds)
-    reviewed_ids = ds.exists("annotator_votes").values("id")
-    wanted = sorted(set(reviewed_ids) | {a["sample_id"] for a in answers} | set(
-        ds.info.get("studio", {}).get("pending", [])))
-    affected = ds.select(wanted, ordered=True)
-    fields = ["id", "votes", "ground_truth.label", "soft_label", "annotator_votes", *SOURCE_FIELDS, "tags"]
-    ids, cur_votes, cur_label, cur_soft, cur_ann, src_votes, src_label, tags = affected.values(fields)
-    fresh = collections.defaultdict(list)
-    for answer in answers:
-        fresh[answer["sample_id"]].append({k: answer[k] for k in (
-            "annotator", "project", "task", "annotation", "choice", "updated_at")})
-    new_ann, sources_v, sources_l = [], [], []
-    for i, sample_id in enumerate(ids):
-        kept = [v for v in (cur_ann[i] or []) if v["project"] != project.title]
-        new_ann.append(kept + fresh.get(sample_id, []))
-        had = bool(cur_ann[i])  # reviewed before: the source fields hold the source's labels
-        sources_v.append(src_votes[i] if had else cur_votes[i])
-        sources_l.append(src_label[i] if had else cur_label[i])
-    merged = merged_fields(sources_v, sources_l, new_ann, weight=weight)
-
-    # 3. what changes
-    changed = [i for i in range(len(ids)) if (
-        merged["votes"][i] != cur_votes[i] or merged["ground_truth"][i] != cur_label[i]
-        or not _same_floats(merged["soft_label"][i], cur_soft[i])
-        or (merged["annotator_votes"][i] or None) != (cur_ann[i] or None)
-        or merged["source_votes"][i] != (src_votes[i] if cur_ann[i] else None)
-        or merged["source_label"][i] != (src_label[i] if cur_ann[i] else None))]
+    current, merged = _merged_reviews(ds, answers, project.title, weight)
+    changed = _changed_rows(current, merged)
     label_changes = collections.Counter(
-        f"{cur_label[i] or 'no label'}→{merged['ground_truth'][i] or 'no label'}"
-        for i in changed if merged["ground_truth"][i] != cur_label[i])
-    disputed_before = len(ds.match_tags("disputed"))
-
-    # 4. write: source snapshots first, then the merged labels, clearing snapshots last
-    info = ds.info.setdefault("studio", {})
-    pending = info.get("pending") or []
+        f"{current['label'][i] or 'no label'}→{merged['ground_truth'][i] or 'no label'}"
+        for i in changed if merged["ground_truth"][i] != current["label"][i])
+    disputed_before = len(ds.match_tags(TAG_DISPUTED))
+    pending = ds.info.get(INFO_STUDIO, {}).get("pending") or []
     if changed:
-        info["pending"] = [ids[i] for i in changed]
-        info["weight"] = weight
-        ds.save()
-        _write(ds, ids, changed, merged, SOURCE_FIELDS, only=lambda i: merged["annotator_votes"][i] is not None)
-        _write(ds, ids, changed, merged, ("annotator_votes", "votes", "soft_label", "ground_truth"))
-        _write(ds, ids, changed, merged, SOURCE_FIELDS, only=lambda i: merged["annotator_votes"][i] is None)
-        reviewed = ds.exists("annotator_votes")
-        ds.untag_samples(REVIEWED_TAG)
-        reviewed.tag_samples(REVIEWED_TAG)
+        _write_reviews(ds, current["ids"], changed, merged, weight)
     disputed_after = disputed_before
     if changed or pending:
         rescored = rescore_labels(ds)
         disputed_after = disputed_before if rescored is None else rescored
-    info = ds.info.setdefault("studio", {})
+    info = ds.info.setdefault(INFO_STUDIO, {})
     info["weight"] = weight
     info["pending"] = []
     agreement = annotator_agreement(ds, project.title, weight)
@@ -349,6 +298,84 @@ def pull(client, dataset_name, *, title=None, weight=None, quiet=False):
         "reviewed": len(ds.match_tags(REVIEWED_TAG)), **agreement,
         "seconds": round(time.perf_counter() - start, 2),
     }
+
+
+def _resolve_samples(ds, answers, project_title, dataset_name):
+    """Point every answer at a sample of ``ds`` (by id, else by sample_key); ValueError naming the tasks that miss."""
+    all_ids, all_keys = ds.values(["id", "sample_key"])
+    by_key = dict(zip(all_keys, all_ids))
+    known = set(all_ids)
+    unknown = []
+    for answer in answers:
+        if answer["sample_id"] not in known:
+            if answer["sample_key"] in by_key:
+                answer["sample_id"] = by_key[answer["sample_key"]]
+            else:
+                unknown.append(answer["task"])
+    if unknown:
+        tasks = sorted(set(unknown))
+        shown = ", ".join(str(t) for t in tasks[:5]) + (" …" if len(tasks) > 5 else "")
+        raise ValueError(
+            f"Label Studio project {project_title!r}: {len(tasks)} annotated tasks point at samples not in "
+            f"dataset {dataset_name!r} (task ids {shown}); pull into the dataset they were pushed from"
+        )
+
+
+def _merged_reviews(ds, answers, project_title, weight):
+    """(current fields, merged fields) of every sample a review touches: other projects' votes kept, this one's replaced.
+
+    ``current``: dict of lists over the affected samples (ids, votes, label, soft, annotations, source votes,
+    source label); ``merged``: :func:`curate.annotations.merged_fields` of them.
+    """
+    reviewed_ids = ds.exists(ANNOTATOR_VOTES).values("id")
+    wanted = sorted(set(reviewed_ids) | {a["sample_id"] for a in answers} | set(
+        ds.info.get(INFO_STUDIO, {}).get("pending", [])))
+    affected = ds.select(wanted, ordered=True)
+    fields = ["id", VOTES, GROUND_TRUTH_LABEL, SOFT_LABEL, ANNOTATOR_VOTES, *SOURCE_FIELDS]
+    current = dict(zip(("ids", "votes", "label", "soft", "annotations", "source_votes", "source_label"),
+                       affected.values(fields)))
+    fresh = collections.defaultdict(list)
+    for answer in answers:
+        fresh[answer["sample_id"]].append({k: answer[k] for k in (
+            "annotator", "project", "task", "annotation", "choice", "updated_at")})
+    new_ann, sources_v, sources_l = [], [], []
+    for i, sample_id in enumerate(current["ids"]):
+        kept = [v for v in (current["annotations"][i] or []) if v["project"] != project_title]
+        new_ann.append(kept + fresh.get(sample_id, []))
+        had = bool(current["annotations"][i])  # reviewed before: the source fields hold the source's labels
+        sources_v.append(current["source_votes"][i] if had else current["votes"][i])
+        sources_l.append(current["source_label"][i] if had else current["label"][i])
+    return current, merged_fields(sources_v, sources_l, new_ann, weight=weight)
+
+
+def _changed_rows(current, merged):
+    """Indices of the affected samples whose stored fields differ from the merged ones."""
+    def differs(i):
+        had = current["annotations"][i]
+        return (merged["votes"][i] != current["votes"][i] or merged["ground_truth"][i] != current["label"][i]
+                or not _same_floats(merged["soft_label"][i], current["soft"][i])
+                or (merged["annotator_votes"][i] or None) != (had or None)
+                or merged["source_votes"][i] != (current["source_votes"][i] if had else None)
+                or merged["source_label"][i] != (current["source_label"][i] if had else None))
+
+    return [i for i in range(len(current["ids"])) if differs(i)]
+
+
+def _write_reviews(ds, ids, changed, merged, weight):
+    """Write the changed rows: source snapshots first, then the merged labels, clearing snapshots last.
+
+    The changed ids are recorded as ``pending`` first, so a pull killed half way is finished by the next one.
+    """
+    info = ds.info.setdefault(INFO_STUDIO, {})
+    info["pending"] = [ids[i] for i in changed]
+    info["weight"] = weight
+    ds.save()
+    _write(ds, ids, changed, merged, SOURCE_FIELDS, only=lambda i: merged["annotator_votes"][i] is not None)
+    _write(ds, ids, changed, merged, (ANNOTATOR_VOTES, VOTES, SOFT_LABEL, "ground_truth"))
+    _write(ds, ids, changed, merged, SOURCE_FIELDS, only=lambda i: merged["annotator_votes"][i] is None)
+    reviewed = ds.exists(ANNOTATOR_VOTES)
+    ds.untag_samples(REVIEWED_TAG)
+    reviewed.tag_samples(REVIEWED_TAG)
 
 
 def _write(ds, ids, rows, merged, names, only=None):
@@ -442,7 +469,7 @@ def project_status(client, titles=None):
 
 def write_server_config(workspace, url, api_key, document_root, username, password):
     """Save the local server's settings (0600) for push/pull and for the next serve."""
-    from labels.studio import write_config_file
+    from labels.studio_client import write_config_file
 
     path = config_path(workspace)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -453,7 +480,7 @@ def write_server_config(workspace, url, api_key, document_root, username, passwo
 
 def read_server_config(workspace):
     """The saved local-server settings dict, or {}."""
-    from labels.studio import read_config_file
+    from labels.studio_client import read_config_file
 
     path = config_path(workspace)
     return read_config_file(path) if path.exists() else {}

@@ -1,0 +1,101 @@
+"""curate.fastdb: its bulk path stores the documents FiftyOne's public API stores; both paths run here."""
+
+import numpy as np
+import pytest
+
+from curate.build import create_dataset
+from curate.demo import write_demo_sources
+from curate.fastdb import bulk_available, insert_samples, write_fields
+from datasets.fer2013 import FER2013CSV
+from datasets.samples import make_sample, record_fields
+
+SKIP = {"_id", "created_at", "last_modified_at", "_rand", "_dataset_id"}
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory):
+    sources = write_demo_sources(str(tmp_path_factory.mktemp("demo")), seed=3)
+    return [r for _, r in zip(range(6), FER2013CSV(sources["fer2013"]))]
+
+
+@pytest.fixture
+def pair(dataset_name):
+    """Two empty datasets built as `curate build` builds them: (bulk, public)."""
+    made = [create_dataset(dataset_name + "-bulk"), create_dataset(dataset_name + "-public")]
+    yield made
+    for ds in made:
+        ds.delete()
+
+
+def documents(ds):
+    """Every stored sample document, minus ids and timestamps, in sample_key order (public API only)."""
+    out = []
+    for sample in ds.sort_by("sample_key"):
+        doc = {k: v for k, v in sample.to_dict().items() if k not in SKIP}
+        if doc.get("ground_truth"):
+            doc["ground_truth"] = {k: v for k, v in doc["ground_truth"].items() if k != "_id"}
+        out.append(doc)
+    return out
+
+
+def raw_documents(ds):
+    """The documents as MongoDB holds them (the strictest comparison: no FiftyOne decoding in between)."""
+    out = []
+    for doc in ds._sample_collection.find({}, sort=[("sample_key", 1)]):
+        doc = {k: v for k, v in doc.items() if k not in SKIP}
+        if doc.get("ground_truth"):
+            doc["ground_truth"] = {k: v for k, v in doc["ground_truth"].items() if k != "_id"}
+        out.append(doc)
+    return out
+
+
+def samples(records):
+    return [make_sample(r, f) for r, f in zip(records, record_fields(records, "/tmp/fastdb-media"))]
+
+
+def test_the_bulk_path_is_the_one_taken_on_the_pinned_fiftyone(pair):
+    assert bulk_available(pair[0])
+
+
+def test_insert_stores_what_add_samples_stores(pair, records):
+    bulk, public = pair
+    ids = insert_samples(bulk, samples(records), bulk=True)
+    assert len(ids) == 6 and all(isinstance(i, str) for i in ids)
+    assert len(insert_samples(public, samples(records), bulk=False)) == 6
+    assert documents(bulk) == documents(public) and len(documents(bulk)) == 6
+    assert raw_documents(bulk) == raw_documents(public)
+    assert bulk.count_values("ground_truth.label") == public.count_values("ground_truth.label")
+    assert insert_samples(bulk, [], bulk=True) == [] == insert_samples(public, [], bulk=False)
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_both_paths_refuse_a_duplicate_key_the_same_way(pair, records, bulk):
+    ds = pair[0]
+    insert_samples(ds, samples(records[:2]), bulk=bulk)
+    with pytest.raises(ValueError, match="duplicate key"):
+        insert_samples(ds, samples(records[:2]), bulk=bulk)
+    assert len(ds) == 2
+
+
+def test_write_fields_stores_what_set_values_stores(pair, records):
+    for ds in pair:
+        insert_samples(ds, samples(records), bulk=False)
+    columns = {"score": np.linspace(0, 1, 6), "flag": [True, False] * 3, "count": np.arange(6),
+               "note": ["a", None, "c", "d", None, "f"], "empty": [None] * 6, "nan": [np.nan] + [0.5] * 5}
+    for ds, bulk in zip(pair, (True, False)):
+        ids = ds.sort_by("sample_key").values("id")
+        write_fields(ds, ids, columns, types={"count": int}, bulk=bulk)
+    bulk_ds, public_ds = pair
+    assert documents(bulk_ds) == documents(public_ds) and raw_documents(bulk_ds) == raw_documents(public_ds)
+    schema = {k: type(v).__name__ for k, v in bulk_ds.get_field_schema().items()}
+    assert schema == {k: type(v).__name__ for k, v in public_ds.get_field_schema().items()}
+    assert (schema["score"], schema["flag"], schema["count"], schema["note"], schema["empty"]) == (
+        "FloatField", "BooleanField", "IntField", "StringField", "FloatField")
+    assert bulk_ds.sort_by("sample_key").values("nan")[0] is None  # NaN is stored as missing
+
+
+def test_write_fields_rejects_a_column_of_the_wrong_length(pair, records):
+    ds = pair[0]
+    ids = insert_samples(ds, samples(records))
+    with pytest.raises(ValueError, match="field 'score' has 2 values for 6 samples"):
+        write_fields(ds, ids, {"score": [1.0, 2.0]})
