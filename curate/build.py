@@ -35,7 +35,7 @@ from curate.fastdb import insert_samples
 from datasets.media import PngWriter
 from datasets.names import GROUND_TRUTH, GROUND_TRUTH_LABEL, INFO_SOURCES
 from datasets.records import SourceError
-from datasets.samples import make_sample, prepare_dataset, record_fields
+from datasets.samples import classifications, make_sample, prepare_dataset, record_fields
 
 BATCH_SIZE = 1000
 COMPARED = (
@@ -135,8 +135,6 @@ class DatasetBuilder:
 
     def commit(self):
         """Write queued field changes and the sources' info; the build is done."""
-        import fiftyone as fo
-
         self.png_writer.wait()
         self.png_writer.close()
 
@@ -145,7 +143,7 @@ class DatasetBuilder:
             if not values:
                 continue
             if field == "ground_truth":
-                values = {k: fo.Classification(label=v) if v else None for k, v in values.items()}
+                values = classifications(values)
             self.dataset.set_values(field, values, key_field="sample_key")
         self.updates = {}
         self.dataset.info.setdefault(INFO_SOURCES, {}).update(self.sources)

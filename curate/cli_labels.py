@@ -54,14 +54,14 @@ def serve(port, detach, stop, timeout, workspace):
       curate labels serve --port 8080
     """
     from curate.studio_sync import config_path, read_server_config, write_server_config
-    from labels.studio_server import start_server
+    from labels.studio_server import is_healthy, start_server
 
     data_dir = workspace.root / "label-studio"
     pid_file = data_dir / "server.pid"
     if stop:
         return _stop_detached(pid_file)
     saved = read_server_config(workspace)
-    if saved.get("url") and _healthy(saved["url"]):
+    if saved.get("url") and is_healthy(saved["url"]):
         click.echo(f"Label Studio already answers at {saved['url']} (this workspace's server); "
                    f"log in as {saved.get('username')}, password in {config_path(workspace)}")
         return
@@ -94,15 +94,6 @@ def serve(port, detach, stop, timeout, workspace):
         click.echo("stopping Label Studio …")
     finally:
         server.stop()
-
-
-def _healthy(url):
-    import httpx
-
-    try:
-        return httpx.get(f"{url}/health", timeout=3).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def _stop_detached(pid_file):

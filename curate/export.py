@@ -19,6 +19,7 @@ when it exists; ``all`` = every sample), val and test from the whole dataset. Th
 under a temporary name and renamed when complete.
 """
 
+import dataclasses
 import os
 
 import numpy as np
@@ -63,10 +64,7 @@ def canonical_targets(votes, truth, fer_labels, rule):
 def export_dataset(name, out_dir, *, view_name=None, scheme_name="fer8", label_rule="crossentropy",
                    formats=("npz",), balanced=False, size=48, overwrite=False, quiet=False, seed=0):
     """Write an export folder; return its manifest dict."""
-    from curate.score_pass import load_gray
     from curate.views import load_view
-    from labels.balance import balanced_indices
-    from train.preprocess import to_model_input
 
     if label_rule not in LABEL_RULES:
         raise ValueError(f"unknown label rule {label_rule!r}; choose one of {', '.join(LABEL_RULES)}")
@@ -87,28 +85,14 @@ def export_dataset(name, out_dir, *, view_name=None, scheme_name="fer8", label_r
     with atomic_folder(out_dir) as tmp:
         counts, shards, rng = {}, {}, np.random.default_rng(seed)
         for split in ("train", "val", "test"):
-            source = train_source if split == "train" else ds
-            view = source.match({"split": split})
-            keys, paths, votes, truth, fer = view.values(
-                [SAMPLE_KEY, "filepath", VOTES, GROUND_TRUTH_LABEL, FER2013_LABEL]) if len(view) else ([],) * 5
-            groups = _group_fields(view, len(keys))
-            rule = label_rule if split == "train" else "majority"
-            dist8, keep8 = canonical_targets(votes, truth, fer, rule)
-            soft, keep = scheme.remap_soft(dist8) if len(keys) else (np.zeros((0, len(scheme.classes))), keep8)
-            rows = np.flatnonzero(keep & keep8)
-            if split == "train" and not len(rows):
+            view = (train_source if split == "train" else ds).match({"split": split})
+            part = _split_rows(view, split, label_rule if split == "train" else "majority", scheme,
+                               balanced and split == "train", rng, seed)
+            if split == "train" and not len(part.rows):
                 raise ValueError(f"no labelled train samples in {view_name or 'the dataset'} under scheme {scheme.name!r}")
-            hard = soft[rows].argmax(axis=1) if len(rows) else np.zeros(0, dtype=int)
-            if split == "train" and balanced:
-                rows = rows[balanced_indices(hard, seed=seed)]
-                hard = soft[rows].argmax(axis=1)
-            elif split == "train":
-                order = rng.permutation(len(rows))
-                rows, hard = rows[order], hard[order]
-            shards[split] = _write_shards(tmp, split, rows, keys, paths, soft, hard, groups, size, quiet,
-                                          load_gray, to_model_input)
-            counts[split] = {"samples": int(len(rows)),
-                             "per_class": np.bincount(hard, minlength=len(scheme.classes)).tolist()}
+            shards[split] = _write_shards(tmp, split, part, size, quiet)
+            counts[split] = {"samples": int(len(part.rows)),
+                             "per_class": np.bincount(part.hard, minlength=len(scheme.classes)).tolist()}
         digest = content_hash(tmp, shards)  # before the npz shards may go (formats without npz)
         if "tree" in formats:
             _write_tree(tmp, shards, scheme.classes)
@@ -133,18 +117,54 @@ def _group_fields(view, n):
     return group, leak
 
 
-def _write_shards(tmp, split, rows, keys, paths, soft, hard, groups, size, quiet, load_gray, to_model_input):
+@dataclasses.dataclass
+class SplitRows:
+    """One split's samples to export: ``rows`` (M,) index the view's ``keys``/``paths``/``soft`` (N, K)/``group``/
+    ``leak`` (N,) in export order; ``hard`` (M,) is the argmax of ``soft[rows]``."""
+
+    keys: list
+    paths: list
+    soft: np.ndarray
+    group: np.ndarray
+    leak: np.ndarray
+    rows: np.ndarray
+    hard: np.ndarray
+
+
+def _split_rows(view, split, rule, scheme, balanced, rng, seed):
+    """The labelled rows of one split under ``rule`` and ``scheme``; train rows shuffled (or class-balanced)."""
+    from labels.balance import balanced_indices
+
+    keys, paths, votes, truth, fer = view.values(
+        [SAMPLE_KEY, "filepath", VOTES, GROUND_TRUTH_LABEL, FER2013_LABEL]) if len(view) else ([],) * 5
+    group, leak = _group_fields(view, len(keys))
+    dist8, keep8 = canonical_targets(votes, truth, fer, rule)
+    soft, keep = scheme.remap_soft(dist8) if len(keys) else (np.zeros((0, len(scheme.classes))), keep8)
+    rows = np.flatnonzero(keep & keep8)
+    if split == "train" and len(rows):
+        hard = soft[rows].argmax(axis=1)
+        rows = rows[balanced_indices(hard, seed=seed)] if balanced else rows[rng.permutation(len(rows))]
+    hard = soft[rows].argmax(axis=1) if len(rows) else np.zeros(0, dtype=int)
+    return SplitRows(keys, paths, soft, group, leak, rows, hard)
+
+
+def _write_shards(tmp, split, part, size, quiet):
+    """Read, crop and resize ``part``'s faces to ``size`` px and write them as shards; return the file names."""
+    from curate.score_pass import load_gray
+    from train.preprocess import to_model_input
+
     files = []
+    rows = part.rows
     bar = tqdm(total=len(rows), desc=f"export {split}", unit=" img", disable=True if quiet else None, leave=False)
     for start in range(0, max(len(rows), 1), SHARD_SIZE):
         chunk = rows[start:start + SHARD_SIZE]
         x = np.zeros((len(chunk), size, size), dtype=np.uint8)
         for j, r in enumerate(chunk):
-            x[j] = to_model_input(load_gray(paths[r]), size)
+            x[j] = to_model_input(load_gray(part.paths[r]), size)
         bar.update(len(chunk))
-        name = write_shard(tmp, split, len(files), x=x, soft=soft[chunk], hard=hard[start:start + SHARD_SIZE],
-                           keys=[keys[r] for r in chunk], group=groups[0][chunk], leak=groups[1][chunk])
-        files.append(name)
+        files.append(write_shard(tmp, split, len(files), x=x, soft=part.soft[chunk],
+                                 hard=part.hard[start:start + SHARD_SIZE], keys=[part.keys[r] for r in chunk],
+                                 group=part.group[chunk], leak=part.leak[chunk]))
     bar.close()
     return files
 

@@ -382,12 +382,12 @@ def _write(ds, ids, rows, merged, names, only=None):
     rows = [i for i in rows if only is None or only(i)]
     if not rows:
         return
-    import fiftyone as fo
+    from datasets.samples import classifications
 
     for name in names:
         values = {ids[i]: merged[name][i] for i in rows}
         if name == "ground_truth":
-            values = {k: fo.Classification(label=v) if v else None for k, v in values.items()}
+            values = classifications(values)
         ds.set_values(name, values, key_field="id")
 
 

@@ -87,6 +87,13 @@ def record_fields(records, media_dir):
     return out
 
 
+def classifications(labels_by_key):
+    """{key: label name or None} → {key: fo.Classification or None}: how a label is stored in ``ground_truth``."""
+    import fiftyone as fo
+
+    return {k: fo.Classification(label=v) if v else None for k, v in labels_by_key.items()}
+
+
 def make_sample(record, fields):
     """A FiftyOne Sample from a record and its :func:`record_fields` dict.
 

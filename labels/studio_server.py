@@ -52,6 +52,14 @@ def port_in_use(port, host="127.0.0.1"):
         return sock.connect_ex((host, port)) == 0
 
 
+def is_healthy(url, timeout=3):
+    """True when a Label Studio server answers ``<url>/health`` with 200 (the one health probe we use)."""
+    try:
+        return httpx.get(f"{url}/health", timeout=timeout).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -91,11 +99,8 @@ class StudioServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"Label Studio exited with code {self.process.returncode}:\n{self.log_tail()}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
+            if is_healthy(self.url, timeout=2):
+                return self
             time.sleep(1)
         self.stop()
         raise RuntimeError(f"Label Studio did not answer {self.url}/health within {timeout} s:\n{self.log_tail()}")
