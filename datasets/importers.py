@@ -26,6 +26,7 @@ import fiftyone.utils.data as foud
 
 from datasets.samples import field_types, make_sample, prepare_dataset, record_fields
 from datasets.media import write_png
+from datasets.names import ANNOTATOR_VOTES
 from datasets.captures import Captures
 from datasets.ckplus import CKPlus, CKPlus48, is_original_layout
 from datasets.fer2013 import FER2013CSV, FER2013Folders
@@ -144,8 +145,13 @@ def merge_into(dataset, dataset_dir, dataset_type, **kwargs):
     Declares our fields and the unique ``sample_key`` index first (as
     ``curate build`` does), so running it twice leaves one sample per record.
     ``kwargs`` go to the importer (``ferplus_path``, ``media_dir``, ...).
-    Returns ``dataset``.
+    Returns ``dataset``. A dataset with Label Studio reviews is refused: a
+    merge would overwrite the reviewed labels with the source's, where
+    ``curate build`` keeps the annotators' votes merged in.
     """
+    if dataset.has_field(ANNOTATOR_VOTES) and len(dataset.exists(ANNOTATOR_VOTES)):
+        raise ValueError(f"dataset {dataset.name!r} has samples reviewed in Label Studio; add sources with "
+                         f"`curate build`, which keeps the annotators' votes (a plain merge would overwrite them)")
     prepare_dataset(dataset)
     progress = kwargs.pop("progress", False)
     dataset.merge_dir(dataset_dir=dataset_dir, dataset_type=dataset_type, key_field="sample_key",

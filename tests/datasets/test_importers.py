@@ -65,6 +65,11 @@ def test_merge_into_is_idempotent_and_keyed_like_build(sources, tmp_path, datase
     ds.set_values("raw_label", ["x"] * len(ds))  # an import updates what the source says, in place
     merge_into(ds, sources["rafdb"], RAFDBDataset)
     assert len(ds) == 52 and "x" not in ds.distinct("raw_label")
+    reviewed = ds.first()
+    reviewed["annotator_votes"] = [{"choice": "happiness"}]
+    reviewed.save()
+    with pytest.raises(ValueError, match="reviewed in Label Studio; add sources with `curate build`"):
+        merge_into(ds, sources["rafdb"], RAFDBDataset)
 
 
 def test_round_trip_export_and_reimport(sources, workspace, dataset_name, tmp_path, names):
