@@ -27,6 +27,7 @@ reused when finished; the table is mean ± sd over the seeds done.
 """
 
 import argparse
+import dataclasses
 import json
 import os
 import shutil
@@ -151,8 +152,10 @@ def export_for(case, classes_holder):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=4, help="epochs per run (cosine schedule over them)")
-    parser.add_argument("--model", default="camera")
+    parser.add_argument("--recipe", default=str(ROOT / "benchmarks" / "recipes" / "curation_lift.toml"),
+                        help="the training recipe every case shares")
+    parser.add_argument("--epochs", type=int, help="epochs per run (cosine schedule over them) [default: the recipe's]")
+    parser.add_argument("--model", help="[default: the recipe's]")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--cases", default="a,b,c,d,e,f0,fq,fr,fa")
     args = parser.parse_args()
@@ -162,10 +165,14 @@ def main():
     if unknown:
         sys.exit(f"unknown cases {unknown}; choose from {', '.join(CASES)}")
 
+    from train.recipe import load_recipe, with_overrides
+
+    recipe = with_overrides(load_recipe(args.recipe), epochs=args.epochs, model=args.model)
+    args.epochs, args.model = recipe.train.epochs, recipe.train.model
     scored_real_dataset()
     from labels.folds import holdout_mask
     from train.data import load_export
-    from train.fit import TrainSettings, train_model
+    from train.fit import train_model
     from train.run_files import read_metrics
     from train.runs import evaluate_run, quantize_run
 
@@ -183,9 +190,8 @@ def main():
             run = LIFT / "runs" / f"{case}-{args.model}-{args.epochs}e-seed{seed}"
             if not (run / "publictest.json").exists():
                 shutil.rmtree(run, ignore_errors=True)
-                settings = TrainSettings(model=args.model, epochs=args.epochs, batch_size=64, start_size=32,
-                                         soft_labels=CASES[case][2] not in ("majority", "original"),
-                                         patience=args.epochs, seed=seed)
+                settings = dataclasses.replace(recipe.train, seed=seed, patience=recipe.train.epochs,
+                                               soft_labels=CASES[case][2] not in ("majority", "original"))
                 train = load_export(str(export)).split("train")
                 fit = train.take(~np.isin(train.keys, list(hold_keys)))
                 # the epoch is chosen on the held-out faces (majority labels); PublicTest is looked at once, below
