@@ -1,13 +1,19 @@
 """Options and error handling shared by every ``curate`` command (see :mod:`curate.cli`)."""
 
+import datetime
 import functools
+import os
+import traceback
 
 import click
 
 from curate import workspace as ws
+from labels.errors import UserError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-USER_ERRORS = (ValueError, FileNotFoundError, RuntimeError)
+#: what a user can fix (see labels/errors.py); anything else is reported as a bug
+USER_ERRORS = (ValueError, OSError, UserError)
+CLICK_FLOW = (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit)
 
 
 def workspace_option(func):
@@ -19,7 +25,7 @@ def workspace_option(func):
     def wrapper(*args, workspace, **kwargs):
         try:
             active = ws.activate(workspace)
-        except RuntimeError as err:
+        except USER_ERRORS as err:
             raise click.ClickException(str(err))
         return func(*args, workspace=active, **kwargs)
 
@@ -37,14 +43,36 @@ def quiet_option(func):
     return click.option("-q", "--quiet", is_flag=True, help="No progress bars or chatter.")(func)
 
 
+def bug_log(err, workspace=None):
+    """Write ``err``'s traceback to ``<workspace>/logs/`` (else ./.curate/logs/); return the file's path."""
+    root = workspace.root if workspace is not None else os.environ.get(ws.WORKSPACE_ENV) or ws.DEFAULT_WORKSPACE
+    folder = os.path.join(str(root), "logs")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"error-{datetime.datetime.now().strftime('%Y%m%d-%H%M%S-%f')}.log")
+    with open(path, "w") as f:
+        f.write("".join(traceback.format_exception(type(err), err, err.__traceback__)))
+    return path
+
+
 def user_errors(func):
-    """Turn library errors into one-line click errors."""
+    """Turn library errors into one-line click errors; anything else is a bug: one line and a traceback log."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
+        except CLICK_FLOW:
+            raise
         except USER_ERRORS as err:
             raise click.ClickException(str(err)) from err
+        except Exception as err:  # noqa: BLE001  (reported, never swallowed)
+            try:
+                where = f"traceback in {bug_log(err, kwargs.get('workspace'))}"
+            except OSError:
+                where = "the traceback could not be written"
+            raise click.ClickException(
+                f"internal error (a bug in curate, not in your input): {type(err).__name__}: "
+                f"{' '.join(str(err).split())[:300]}; "
+                f"{where} — please report it") from err
 
     return wrapper

@@ -12,7 +12,7 @@ from typing import Optional
 from curate.build import DatasetBuilder
 from datasets.captures import Captures
 from datasets.ckplus import CKPlus, CKPlus48, is_original_layout
-from datasets.fer2013 import FER2013CSV, FER2013Folders
+from datasets.fer2013 import STANDARD_LAYOUT, FER2013CSV, FER2013Folders
 from datasets.ferplus import FERPlusFolders, pair_votes, read_vote_table, unpaired_rows
 from datasets.rafdb import RAFDB
 
@@ -84,6 +84,8 @@ def run_build(plan, *, dataset_name, workspace, quiet=False, echo=print):
             if not quiet:
                 echo(f"ingesting {name} from {description}")
             report = builder.add_source(name, records, description=description, total=total)
+            if name == "fer2013" and csv.layout != STANDARD_LAYOUT:
+                report.notes.append(f"read as {csv.layout}")  # the other Kaggle release, say
             if name == "fer2013" and table is not None:
                 rest = unpaired_rows(table, report.seen)
                 if rest:

@@ -18,6 +18,8 @@ import os
 import sys
 from pathlib import Path
 
+from labels.errors import ServiceError
+
 DEFAULT_WORKSPACE = ".curate"
 WORKSPACE_ENV = "CURATE_WORKSPACE"
 DEFAULT_DATASET = "fer"
@@ -62,7 +64,7 @@ def activate(path=None):
         import fiftyone as fo
 
         if os.path.realpath(fo.config.database_dir) != os.path.realpath(wanted):
-            raise RuntimeError(
+            raise ServiceError(
                 f"FiftyOne already runs on {fo.config.database_dir}; "
                 f"cannot switch to workspace {workspace.root} in the same process"
             )

@@ -1,6 +1,7 @@
 """FER2013 in its two common layouts: the Kaggle CSV and JPEG class folders.
 
-CSV (``fer2013.csv``, also ``.csv.gz`` or the Kaggle ``fer2013.tar.gz``)::
+CSV (``fer2013.csv``, also ``.csv.gz`` or the Kaggle ``fer2013.tar.gz``; columns found by
+header name, so the ``icml_face_data.csv`` release, ``emotion, Usage, pixels``, reads too)::
 
     emotion,pixels,Usage
     0,70 80 82 ... (2,304 values 0-255, 48x48 row-major),Training
@@ -16,7 +17,6 @@ Splits: Training → train, PublicTest → val, PrivateTest → test (the FERPlu
 convention: FER2013Train / FER2013Valid / FER2013Test).
 """
 
-import csv
 import os
 import re
 import warnings
@@ -24,7 +24,7 @@ import warnings
 import numpy as np
 
 from datasets.records import (
-    FaceRecord, SourceError, list_images, open_text, require_dir, require_file,
+    FaceRecord, SourceError, csv_rows, list_images, require_dir, require_file,
 )
 from labels.taxonomy import FER2013_EMOTION, canonical_from_name
 
@@ -32,6 +32,7 @@ USAGE_SPLITS = {"Training": "train", "PublicTest": "val", "PrivateTest": "test"}
 HEADER = ["emotion", "pixels", "Usage"]
 IMAGE_SIZE = 48
 NUM_PIXELS = IMAGE_SIZE * IMAGE_SIZE
+STANDARD_LAYOUT = "fer2013.csv (emotion,pixels,Usage)"
 
 
 class FER2013CSV:
@@ -50,23 +51,21 @@ class FER2013CSV:
         )
 
     def __iter__(self):
-        with open_text(self.path, member_suffix="fer2013.csv") as stream:
-            reader = csv.reader(stream)
-            header = next(reader, None)
-            if header is None:
-                raise SourceError(self.path, "file is empty (expected header emotion,pixels,Usage)")
-            if [h.strip() for h in header] != HEADER:
-                raise SourceError(
-                    self.path, f"expected header {','.join(HEADER)}, found {','.join(header)[:80]}", 1
-                )
-            for index, row in enumerate(reader):
-                yield self._parse(index, row)
+        rows = csv_rows(self.path, member_suffix="fer2013.csv")
+        line, header = next(rows, (0, None))
+        if header is None:
+            raise SourceError(self.path, "file is empty (expected header emotion,pixels,Usage)")
+        self.columns, self.layout = header_layout(header, self.path)
+        index = -1
+        for index, (line, row) in enumerate(rows):
+            yield self._parse(index, line, row)
+        if index < 0:
+            raise SourceError(self.path, f"has a header ({','.join(header)[:80]}) but no data rows", line)
 
-    def _parse(self, index, row):
-        line = index + 2
+    def _parse(self, index, line, row):
         if len(row) != 3:
             raise SourceError(self.path, f"expected 3 columns, found {len(row)}", line)
-        emotion, pixels, usage = row
+        emotion, pixels, usage = (row[i] for i in self.columns)
         try:
             code = int(emotion)
         except ValueError:
@@ -86,6 +85,22 @@ class FER2013CSV:
             pixels=parse_pixels(pixels, self.path, line),
             raw_split=usage,
         )
+
+
+def header_layout(header, path):
+    """(column index of emotion, pixels, Usage; layout name) from a FER2013 CSV header, by column names.
+
+    Kaggle's ``fer2013.csv`` says ``emotion,pixels,Usage``; the other Kaggle
+    release, ``icml_face_data.csv``, says ``emotion, Usage, pixels``.
+    """
+    names = [h.strip().lower() for h in header]
+    wanted = [h.lower() for h in HEADER]
+    if sorted(names) != sorted(wanted):
+        raise SourceError(path, f"expected header {','.join(HEADER)} (columns in any order), "
+                                f"found {','.join(header)[:80]}", 1)
+    columns = tuple(names.index(w) for w in wanted)
+    layouts = {(0, 1, 2): STANDARD_LAYOUT, (0, 2, 1): "icml_face_data.csv (emotion,Usage,pixels)"}
+    return columns, layouts.get(columns, "columns " + ",".join(header))
 
 
 def parse_pixels(text, path, line):

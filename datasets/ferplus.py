@@ -18,14 +18,13 @@ PNG layout written by FERPlus's ``generate_training_data.py``::
     FER2013Valid/...  FER2013Test/...
 """
 
-import csv
 import dataclasses
 import os
 
 import numpy as np
 
 from datasets.fer2013 import USAGE_SPLITS
-from datasets.records import FaceRecord, SourceError, require_dir, require_file
+from datasets.records import FaceRecord, SourceError, csv_rows, require_dir, require_file
 from labels.taxonomy import CLASSES, NUM_VOTE_COLUMNS, VOTE_COLUMNS
 from labels.votes import majority_index
 
@@ -57,22 +56,20 @@ def read_vote_table(path):
     """Read and validate ``fer2013new.csv``; errors name the file and line."""
     path = require_file(path, "FERPlus vote table", "pass fer2013new.csv from microsoft/FERPlus")
     usage, names, votes = [], [], []
-    with open(path, encoding="utf-8", newline="") as stream:
-        reader = csv.reader(stream)
-        header = next(reader, None)
-        if header is None:
-            raise SourceError(path, "file is empty")
-        if [h.strip() for h in header] != TABLE_HEADER:
-            raise SourceError(path, f"expected header {','.join(TABLE_HEADER)}, found {','.join(header)[:120]}", 1)
-        for index, row in enumerate(reader):
-            line = index + 2
-            if len(row) != len(TABLE_HEADER):
-                raise SourceError(path, f"expected {len(TABLE_HEADER)} columns, found {len(row)}", line)
-            if row[0] not in USAGE_SPLITS:
-                raise SourceError(path, f"unknown Usage {row[0]!r}", line)
-            usage.append(row[0])
-            names.append(row[1])
-            votes.append(_parse_votes(row[2:], path, line))
+    rows = csv_rows(path)
+    _, header = next(rows, (0, None))
+    if header is None:
+        raise SourceError(path, "file is empty")
+    if header != TABLE_HEADER:
+        raise SourceError(path, f"expected header {','.join(TABLE_HEADER)}, found {','.join(header)[:120]}", 1)
+    for line, row in rows:
+        if len(row) != len(TABLE_HEADER):
+            raise SourceError(path, f"expected {len(TABLE_HEADER)} columns, found {len(row)}", line)
+        if row[0] not in USAGE_SPLITS:
+            raise SourceError(path, f"unknown Usage {row[0]!r}", line)
+        usage.append(row[0])
+        names.append(row[1])
+        votes.append(_parse_votes(row[2:], path, line))
     if not votes:
         raise SourceError(path, "vote table has a header but no rows")
     return VoteTable(path, np.array(usage), np.array(names), np.array(votes, dtype=np.int64))
@@ -82,15 +79,13 @@ def read_split_labels(path):
     """Read an old per-split ``label.csv``: (names list, int64 votes (N, 10))."""
     path = require_file(path, "FERPlus label.csv")
     names, votes = [], []
-    with open(path, encoding="utf-8", newline="") as stream:
-        for index, row in enumerate(csv.reader(stream)):
-            line = index + 1
-            if len(row) != 2 + NUM_VOTE_COLUMNS:
-                raise SourceError(
-                    path, f"expected name, box and {NUM_VOTE_COLUMNS} votes ({2 + NUM_VOTE_COLUMNS} columns), found {len(row)}", line
-                )
-            names.append(row[0])
-            votes.append(_parse_votes(row[2:], path, line))
+    for line, row in csv_rows(path):
+        if len(row) != 2 + NUM_VOTE_COLUMNS:
+            raise SourceError(
+                path, f"expected name, box and {NUM_VOTE_COLUMNS} votes ({2 + NUM_VOTE_COLUMNS} columns), found {len(row)}", line
+            )
+        names.append(row[0])
+        votes.append(_parse_votes(row[2:], path, line))
     if not votes:
         raise SourceError(path, "file is empty")
     return names, np.array(votes, dtype=np.int64)

@@ -5,12 +5,14 @@ An adapter parses one source's on-disk layout, validates it, and yields
 into FiftyOne samples; adapters know nothing about FiftyOne.
 """
 
+import csv
 import dataclasses
 import gzip
 import hashlib
 import io
 import os
 import tarfile
+import zlib
 from typing import Optional
 
 import numpy as np
@@ -102,7 +104,8 @@ def open_text(path, member_suffix=None):
 
     For a tar archive the first member whose name ends with ``member_suffix``
     is streamed (never extracted to disk). Returns a text stream with
-    universal newlines disabled (``newline=""``, as :mod:`csv` wants).
+    universal newlines disabled (``newline=""``, as :mod:`csv` wants); a
+    UTF-8 byte-order mark is skipped.
     """
     path = str(path)
     if path.endswith((".tar.gz", ".tgz", ".tar")):
@@ -115,12 +118,56 @@ def open_text(path, member_suffix=None):
             tar.close()
             raise SourceError(path, f"archive holds no file named *{member_suffix}")
         raw = tar.extractfile(member)
-        stream = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         stream._tar = tar  # keep the archive open as long as the stream
         return stream
     if path.endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return open(path, encoding="utf-8-sig", newline="")
+
+
+def _first_undecodable_line(path, member_suffix=None):
+    """1-based number of the first line that is not UTF-8 (text streams decode in blocks, so they cannot say)."""
+    path = str(path)
+    if path.endswith((".tar.gz", ".tgz", ".tar")):
+        with tarfile.open(path, "r:*") as tar:
+            member = next(m for m in tar if m.isfile() and m.name.endswith(member_suffix or ""))
+            return _scan_lines(tar.extractfile(member))
+    with (gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")) as raw:
+        return _scan_lines(raw)
+
+
+def _scan_lines(raw):
+    for number, line in enumerate(raw, 1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            return number
+    return None
+
+
+def csv_rows(path, member_suffix=None):
+    """Yield ``(line, row)`` of a CSV file (plain, .gz or .tar.gz; ``line`` 1-based, as an editor shows it).
+
+    BOM, CRLF and quoted fields are read; whitespace after a comma and around
+    a cell is dropped. A truncated or corrupt archive, bytes that are not
+    UTF-8 and malformed CSV raise :class:`SourceError` naming the line.
+    """
+    line = 0
+    try:
+        with open_text(path, member_suffix=member_suffix) as stream:
+            reader = csv.reader(stream, skipinitialspace=True)
+            for row in reader:
+                line = reader.line_num
+                yield line, [cell.strip() for cell in row]
+    except (EOFError, gzip.BadGzipFile, zlib.error, tarfile.ReadError) as err:
+        raise SourceError(path, f"the compressed file is truncated or corrupt after line {line} "
+                                f"({err or type(err).__name__}); download it again") from None
+    except UnicodeDecodeError as err:
+        raise SourceError(path, f"not UTF-8 text (byte {err.object[err.start:err.start + 1]!r}); "
+                                f"save the file as UTF-8", _first_undecodable_line(path, member_suffix)) from None
+    except csv.Error as err:
+        raise SourceError(path, f"malformed CSV ({err})", line + 1) from None
 
 
 def list_images(directory, extensions=(".png", ".jpg", ".jpeg", ".pgm", ".bmp")):

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import httpx
 
+from labels.errors import ServiceError
+
 EXECUTABLE_ENV = "CURATE_LABEL_STUDIO"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT_S = 180
@@ -98,12 +100,12 @@ class StudioServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"Label Studio exited with code {self.process.returncode}:\n{self.log_tail()}")
+                raise ServiceError(f"Label Studio exited with code {self.process.returncode}:\n{self.log_tail()}")
             if is_healthy(self.url, timeout=2):
                 return self
             time.sleep(1)
         self.stop()
-        raise RuntimeError(f"Label Studio did not answer {self.url}/health within {timeout} s:\n{self.log_tail()}")
+        raise ServiceError(f"Label Studio did not answer {self.url}/health within {timeout} s:\n{self.log_tail()}")
 
     def stop(self, timeout=20):
         """Stop the server (SIGTERM to its process group, then SIGKILL)."""

@@ -105,3 +105,20 @@ def test_demo_end_to_end(run, tmp_path, dataset_name):
     assert report.endswith("index.html") and os.path.isfile(report)
     again = run("demo", "--out", str(tmp_path / "src"), "--dataset", dataset_name, "-q")
     assert f"dataset '{dataset_name}': 400 samples" in again.output  # --fresh rebuilds, no duplicates
+
+
+@pytest.mark.parametrize("error", [ZeroDivisionError("division by zero"), RuntimeError("tensor shapes differ")])
+def test_a_bug_is_one_line_saying_so_and_its_traceback_is_logged(run, workspace, monkeypatch, error):
+    import curate.status
+
+    def broken(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(curate.status, "class_counts", broken)
+    result = run("status", "--dataset", "any")
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("Error: internal error (a bug in curate, not in your input): " + type(error).__name__)
+    log = line.split("traceback in ")[1].split(" — ")[0]
+    assert log.startswith(str(workspace.root / "logs"))
+    assert "Traceback (most recent call last)" in open(log).read() and str(error) in open(log).read()
