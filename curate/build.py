@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from curate.annotations import SOURCE_FIELDS, VOTE_FIELDS, dataset_weight, merged_fields
 from curate.fastdb import insert_samples
-from datasets.media import PngWriter
+from datasets.media import PngWriter, image_problems
 from datasets.names import GROUND_TRUTH, GROUND_TRUTH_LABEL, INFO_SOURCES
 from datasets.records import SourceError
 from datasets.samples import classifications, make_sample, prepare_dataset, record_fields
@@ -56,6 +56,7 @@ class SourceReport:
     unchanged: int = 0
     seconds: float = 0.0
     notes: list = dataclasses.field(default_factory=list)
+    skipped: list = dataclasses.field(default_factory=list)  # [path, problem] of broken images (--skip-bad)
 
     def line(self):
         text = (
@@ -94,14 +95,16 @@ def create_dataset(name):
 class DatasetBuilder:
     """Adds sources to one FiftyOne dataset; see the module docstring."""
 
-    def __init__(self, name, media_dir, quiet=False):
+    def __init__(self, name, media_dir, quiet=False, skip_bad=False):
         self.name = name
+        self.skip_bad = skip_bad  # broken images: skipped and listed instead of stopping the build
         self.media_dir = str(media_dir)
         self.quiet = quiet
         self.created = not dataset_exists(name)
         self.dataset = create_dataset(name) if self.created else load_dataset(name)
         self.added_ids, self.written_files, self.updates, self.sources = [], [], {}, {}
         self.png_writer = PngWriter()
+        self._checker = None  # a thread that decodes folder sources' images (see _check_images)
 
     def add_source(self, source, records, description="", total=None):
         """Ingest one adapter's records; return a SourceReport.
@@ -116,25 +119,62 @@ class DatasetBuilder:
         stored = self._stored(source)
         seen = set()
         bar = tqdm(records, desc=source, unit=" img", total=total, disable=True if self.quiet else None, leave=False)
-        batch = []
+        batch, checking = [], None
         for record in bar:
             if record.source_id in seen:
                 raise SourceError(record.filepath or source, f"duplicate {source} id {record.source_id!r}")
             seen.add(record.source_id)
             batch.append(record)
             if len(batch) >= BATCH_SIZE:
-                self._flush(batch, stored, report)
+                # decode this batch's images on a thread while the previous batch is inserted
+                pending, checking = checking, self._check_images(batch)
+                if pending is not None:
+                    self._flush(self._decodable(*pending, report), stored, report)
                 batch = []
-        self._flush(batch, stored, report)
+        last = self._check_images(batch)
+        if checking is not None:
+            self._flush(self._decodable(*checking, report), stored, report)
+        self._flush(self._decodable(*last, report), stored, report)
         report.seconds = time.perf_counter() - start
         self.sources[source] = {
             "description": description, "records": report.seen,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            **({"skipped_bad_images": report.skipped} if report.skipped else {}),
         }
+        if report.skipped:
+            report.notes.append(f"{len(report.skipped)} broken images skipped (--skip-bad): "
+                                + "; ".join(f"{p}: {why}" for p, why in report.skipped[:5])
+                                + (" …" if len(report.skipped) > 5 else ""))
         return report
+
+    def _check_images(self, batch):
+        """(batch, future of its broken images): the decoding runs on a thread beside the inserts."""
+        if self._checker is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._checker = ThreadPoolExecutor(max_workers=1)
+        paths = [r.filepath for r in batch if r.pixels is None and r.filepath]
+        return batch, self._checker.submit(image_problems, paths, 2)
+
+    def _decodable(self, batch, checked, report):
+        """The records of ``batch`` whose image files decode; a broken one raises SourceError (or is skipped)."""
+        bad = dict(checked.result())
+        if not bad:
+            return batch
+        if not self.skip_bad:
+            path, why = next(iter(bad.items()))
+            raise SourceError(path, f"{why}; fix or remove it, or pass --skip-bad to skip broken images")
+        report.skipped.extend([p, why] for p, why in bad.items())
+        return [r for r in batch if r.filepath not in bad]
+
+    def _stop_checker(self):
+        if self._checker is not None:
+            self._checker.shutdown(wait=True)
+            self._checker = None
 
     def commit(self):
         """Write queued field changes and the sources' info; the build is done."""
+        self._stop_checker()
         self.png_writer.wait()
         self.png_writer.close()
 
@@ -152,6 +192,7 @@ class DatasetBuilder:
 
     def rollback(self):
         """Remove what this build inserted; queued updates are dropped."""
+        self._stop_checker()
         try:
             self.png_writer.wait()  # no write may land after the clean-up
         except Exception:

@@ -38,6 +38,8 @@ def cli():
 @click.option("--rafdb", type=click.Path(file_okay=False), help="RAF-DB basic root (EmoLabel/, Image/aligned/).")
 @click.option("--ckplus", type=click.Path(file_okay=False), help="CK+ root (cohn-kanade-images/ + Emotion/) or CK+48 folder.")
 @click.option("--captures", type=click.Path(file_okay=False), help="Captures root (<session>/<label|unlabeled>/<image>).")
+@click.option("--skip-bad", is_flag=True,
+              help="Skip image files that do not decode and list them, instead of stopping the build.")
 @dataset_option
 @workspace_option
 @quiet_option

@@ -31,6 +31,7 @@ class BuildPlan:
     rafdb: Optional[str] = None
     ckplus: Optional[str] = None
     captures: Optional[str] = None
+    skip_bad: bool = False  # broken image files: skip and list them (build summary, dataset.info) instead of stopping
 
     def check(self):
         """Raise ValueError for option combinations that cannot work."""
@@ -77,7 +78,7 @@ def run_build(plan, *, dataset_name, workspace, quiet=False, echo=print):
             adapter = make(path)
             jobs.append((adapter.name, adapter, str(path), None))
 
-    builder = DatasetBuilder(dataset_name, workspace.media_dir(dataset_name), quiet=quiet)
+    builder = DatasetBuilder(dataset_name, workspace.media_dir(dataset_name), quiet=quiet, skip_bad=plan.skip_bad)
     reports = []
     try:
         for name, records, description, total in jobs:

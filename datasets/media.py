@@ -42,6 +42,35 @@ def write_png(path, pixels):
     return write_atomic(path, encode_png(pixels))
 
 
+def image_problem(path):
+    """None when the image file decodes whole, else what is wrong with it (a short phrase)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        if os.path.getsize(path) == 0:
+            return "empty file (0 bytes)"
+        with Image.open(path) as image:
+            image.load()  # decodes every byte: a truncated file fails here, not later in `curate score`
+    except UnidentifiedImageError:
+        return "not an image (unknown format)"
+    except OSError as err:
+        return f"broken image ({err})"
+    except Exception as err:  # noqa: BLE001  (Pillow raises several kinds for corrupt data)
+        return f"broken image ({type(err).__name__}: {err})"
+    return None
+
+
+def image_problems(paths, workers=4):
+    """[(path, problem), ...] for the files in ``paths`` that do not decode; decoded on ``workers`` threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = list(paths)
+    if not paths:
+        return []
+    with ThreadPoolExecutor(max_workers=min(workers, len(paths))) as pool:
+        return [(p, why) for p, why in zip(paths, pool.map(image_problem, paths)) if why]
+
+
 def _write_batch(items):
     for path, pixels in items:
         write_png(path, pixels)

@@ -146,3 +146,37 @@ def test_unique_key_index_refuses_duplicates(sources, dataset_name):
     insert_samples(ds, samples())
     with pytest.raises(ValueError, match="duplicate key"):
         insert_samples(ds, samples())
+
+
+@pytest.mark.parametrize("name, content, problem", [
+    ("garbage.png", b"this is not a png", "not an image"),
+    ("empty.jpg", b"", "empty file"),
+    ("cut.png", None, "broken image"),
+])
+def test_a_broken_image_stops_the_build_naming_it_and_changes_nothing(workspace, dataset_name, tmp_path, name,
+                                                                       content, problem):
+    import fiftyone as fo
+
+    save_image(tmp_path / "cap" / "s1" / "happy" / "1.png")
+    bad = tmp_path / "cap" / "s1" / "sad" / name
+    bad.parent.mkdir(parents=True, exist_ok=True)
+    if content is None:  # a real PNG, truncated
+        save_image(bad)
+        content = bad.read_bytes()[:-30]
+    bad.write_bytes(content)
+    with pytest.raises(SourceError, match=f"{name}: {problem}.*--skip-bad"):
+        build(dataset_name, workspace, captures=str(tmp_path / "cap"))
+    assert not fo.dataset_exists(dataset_name)
+
+
+def test_skip_bad_builds_the_rest_and_lists_what_it_skipped(workspace, dataset_name, tmp_path):
+    from curate.pipeline import BuildPlan, run_build
+
+    save_image(tmp_path / "cap" / "s1" / "happy" / "1.png")
+    (tmp_path / "cap" / "s1" / "sad").mkdir(parents=True)
+    (tmp_path / "cap" / "s1" / "sad" / "2.jpg").write_bytes(b"")
+    (report,) = run_build(BuildPlan(captures=str(tmp_path / "cap"), skip_bad=True), dataset_name=dataset_name,
+                          workspace=workspace, quiet=True)
+    assert report.added == 1 and "1 broken images skipped (--skip-bad)" in report.notes[0] and "2.jpg" in report.notes[0]
+    info = load_dataset(dataset_name).info["sources"]["captures"]
+    assert info["skipped_bad_images"] == [[str(tmp_path / "cap" / "s1" / "sad" / "2.jpg"), "empty file (0 bytes)"]]
