@@ -15,7 +15,7 @@ file from ``unlabeled/`` to ``happy/`` relabels the same sample on rebuild.
 import os
 
 from datasets.records import (
-    FaceRecord, SourceError, hashed_split, list_images, require_dir,
+    FaceRecord, SourceError, hashed_split, list_dirs, list_images, require_dir,
 )
 from labels.taxonomy import canonical_from_name
 
@@ -31,16 +31,14 @@ class Captures:
         self.root = require_dir(root, "captures folder", "expected <session>/<label|unlabeled>/<image>")
 
     def __iter__(self):
-        sessions = [s for s in sorted(os.listdir(self.root)) if os.path.isdir(os.path.join(self.root, s))]
+        sessions = list_dirs(self.root)
         if not sessions:
             raise FileNotFoundError(f"{self.root}: no session folders (expected <session>/<label>/<image>)")
         for session in sessions:
             session_dir = os.path.join(self.root, session)
             split = hashed_split(f"captures/{session}")
-            for label_name in sorted(os.listdir(session_dir)):
+            for label_name in list_dirs(session_dir):
                 label_dir = os.path.join(session_dir, label_name)
-                if not os.path.isdir(label_dir):
-                    continue
                 if label_name.lower() == UNLABELED:
                     label = None
                 else:

@@ -22,7 +22,7 @@ import os
 import re
 
 from datasets.records import (
-    FaceRecord, SourceError, hashed_split, list_images, require_dir,
+    FaceRecord, SourceError, hashed_split, is_litter, list_dirs, list_images, require_dir,
 )
 from labels.taxonomy import CKPLUS_EMOTION, canonical_from_name
 
@@ -48,17 +48,15 @@ class CKPlus:
         )
 
     def __iter__(self):
-        for subject in sorted(os.listdir(self.emotions)):
+        for subject in list_dirs(self.emotions):
             subject_dir = os.path.join(self.emotions, subject)
-            if not os.path.isdir(subject_dir):
-                continue
             split = hashed_split(subject)
-            for sequence in sorted(os.listdir(subject_dir)):
+            for sequence in list_dirs(subject_dir):
                 yield from self._sequence(subject, sequence, split)
 
     def _sequence(self, subject, sequence, split):
         label_dir = os.path.join(self.emotions, subject, sequence)
-        label_files = [f for f in sorted(os.listdir(label_dir)) if EMOTION_FILE.match(f)]
+        label_files = [f for f in sorted(os.listdir(label_dir)) if EMOTION_FILE.match(f) and not is_litter(f)]
         if not label_files:
             return  # unlabelled sequence
         label_path = os.path.join(label_dir, label_files[0])
@@ -106,7 +104,7 @@ class CKPlus48:
         self.root = require_dir(root, "CK+48 folder", "expected <class>/S###_###_########.png")
 
     def __iter__(self):
-        class_dirs = [d for d in sorted(os.listdir(self.root)) if os.path.isdir(os.path.join(self.root, d))]
+        class_dirs = list_dirs(self.root)
         if not class_dirs:
             raise FileNotFoundError(f"{self.root}: no class folders (expected anger/, happy/, ...)")
         for class_name in class_dirs:

@@ -24,7 +24,7 @@ import warnings
 import numpy as np
 
 from datasets.records import (
-    FaceRecord, SourceError, csv_rows, list_images, require_dir, require_file,
+    FaceRecord, SourceError, csv_rows, list_dirs, list_images, require_dir, require_file,
 )
 from labels.taxonomy import FER2013_EMOTION, canonical_from_name
 
@@ -143,10 +143,8 @@ class FER2013Folders:
     def __iter__(self):
         for top in self.tops:
             top_dir = os.path.join(self.root, top)
-            for class_name in sorted(os.listdir(top_dir)):
+            for class_name in list_dirs(top_dir):
                 class_dir = os.path.join(top_dir, class_name)
-                if not os.path.isdir(class_dir):
-                    continue
                 label = canonical_from_name(class_name)
                 if label is None:
                     raise SourceError(class_dir, f"unknown class folder {class_name!r}")

@@ -170,9 +170,24 @@ def csv_rows(path, member_suffix=None):
         raise SourceError(path, f"malformed CSV ({err})", line + 1) from None
 
 
+LITTER = {"thumbs.db", "desktop.ini", "__macosx", "$recycle.bin", "@eadir"}  # what file managers leave behind
+
+
+def is_litter(name):
+    """True for names no source means: hidden files and folders (``.DS_Store``, ``._x.png``), Thumbs.db, __MACOSX."""
+    return name.startswith(".") or name.lower() in LITTER
+
+
+def list_dirs(directory):
+    """Sorted names of the folders directly inside ``directory``, litter left out."""
+    return sorted(name for name in os.listdir(directory)
+                  if not is_litter(name) and os.path.isdir(os.path.join(directory, name)))
+
+
 def list_images(directory, extensions=(".png", ".jpg", ".jpeg", ".pgm", ".bmp")):
-    """Sorted image file names (not paths) directly inside ``directory``."""
+    """Sorted image file names (not paths) directly inside ``directory``, litter left out."""
     return sorted(
         name for name in os.listdir(directory)
-        if name.lower().endswith(extensions) and not name.startswith(".")
+        if name.lower().endswith(extensions) and not is_litter(name)
+        and os.path.isfile(os.path.join(directory, name))
     )
