@@ -57,7 +57,9 @@ def main():
     if args.ship_run:
         return ship(args.ship_run)
     run = OUT / "runs" / (args.run_name or f"{time.strftime('%Y%m%d-%H%M%S')}-{args.model or 'recipe'}")
-    if (run / "trained.tflite").exists():
+    from train.run_files import is_quantized
+
+    if is_quantized(str(run)):
         sys.exit(f"{run} is already trained; ship it with --ship-run {run}, or choose another --run-name")
     shutil.rmtree(run, ignore_errors=True)  # an interrupted run starts again (finished teachers are reused)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

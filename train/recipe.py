@@ -30,8 +30,8 @@ import dataclasses
 import os
 import tomllib
 
-from train.run_files import RECIPE_NAME
-from train.settings import LABEL_RULES, TrainSettings
+from train.run_files import RECIPE_NAME, is_trained
+from train.settings import INPUT_SHAPES, LABEL_RULES, TrainSettings
 
 SHIPPED_RECIPE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "openmv", "model",
                               RECIPE_NAME)
@@ -128,8 +128,6 @@ def with_overrides(recipe, **given):
 def export_size(recipe):
     """Face side an export for ``recipe`` is written at: its [export] size, else the model's input side
     ([train] input_size, else the model's default)."""
-    from train.settings import INPUT_SHAPES
-
     if recipe.export.size:
         return recipe.export.size
     if recipe.train.input_size:
@@ -180,7 +178,6 @@ def train_recipe(export_dir, run_dir, recipe, *, quiet=False, echo=print):
     Returns the student's metrics dict (see :func:`train.fit.train_model`).
     """
     from train.fit import train_model
-    from train.run_files import is_trained
 
     settings = recipe.train
     if recipe.teacher_seeds:
