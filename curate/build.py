@@ -36,6 +36,7 @@ from datasets.media import PngWriter, image_problems
 from datasets.names import GROUND_TRUTH, GROUND_TRUTH_LABEL, INFO_SOURCES
 from datasets.records import SourceError
 from datasets.samples import classifications, make_sample, prepare_dataset, record_fields
+from labels import kill_points
 
 BATCH_SIZE = 1000
 COMPARED = (
@@ -185,6 +186,7 @@ class DatasetBuilder:
             if field == "ground_truth":
                 values = classifications(values)
             self.dataset.set_values(field, values, key_field="sample_key")
+            kill_points.reached("build.commit")
         self.updates = {}
         self.dataset.info.setdefault(INFO_SOURCES, {}).update(self.sources)
         self.dataset.save()
@@ -252,3 +254,4 @@ class DatasetBuilder:
         if new_samples:
             self.added_ids.extend(insert_samples(self.dataset, new_samples))
             report.added += len(new_samples)
+            kill_points.reached("build.batch")

@@ -10,7 +10,7 @@ import time
 import click
 
 from curate import __version__
-from curate.cli_options import CONTEXT, dataset_option, quiet_option, user_errors, workspace_option
+from curate.cli_options import CONTEXT, dataset_option, quiet_option, user_errors, workspace_option, writes_dataset
 from train.settings import LABEL_RULES, MODEL_NAMES, WEIGHTINGS, TrainSettings
 
 TRAIN_DEFAULTS = TrainSettings()
@@ -44,6 +44,7 @@ def cli():
 @workspace_option
 @quiet_option
 @user_errors
+@writes_dataset("build")
 def build(dataset_name, workspace, quiet, **paths):
     """Ingest sources into one FiftyOne dataset (idempotent: re-runs add only what is new).
 
@@ -91,6 +92,7 @@ def status(dataset_name, workspace):
 @workspace_option
 @quiet_option
 @user_errors
+@writes_dataset("demo")
 def demo(out, dataset_name, fresh, workspace, quiet):
     """Write small format-exact sample sources and run the pipeline on them.
 
@@ -119,6 +121,7 @@ def demo(out, dataset_name, fresh, workspace, quiet):
 @workspace_option
 @quiet_option
 @user_errors
+@writes_dataset("score")
 def score(near_distance, blank_std, dataset_name, workspace, quiet):
     """Compute disagreement scores, duplicates, leakage and tags; save the views.
 
@@ -193,6 +196,7 @@ def balance(scheme, view_name, dataset_name, workspace):
 @workspace_option
 @quiet_option
 @user_errors
+@writes_dataset("label-quality")
 def label_quality(pred_probs, field, baseline, model_name, max_minutes, scheme, folds, seed, dataset_name, workspace,
                   quiet):
     """Find likely label errors (cleanlab) and Brain mistakenness; tag `label-issue`.
@@ -279,6 +283,7 @@ def report(out, top, dataset_name, workspace):
 @workspace_option
 @quiet_option
 @user_errors
+@writes_dataset("export")
 def export(out, view_name, scheme, label_rule, formats, balanced, overwrite, dataset_name, workspace, quiet):
     """Export train/val/test with soft and hard labels for the trainer and other tools.
 
@@ -510,6 +515,7 @@ def flash(bundle_dir, drive, force, dry_run, workspace):
 @workspace_option
 @quiet_option
 @user_errors
+@writes_dataset("loop")
 def loop(captures, drive, force, no_flash, dry_run, recipe, scheme, label_rule, model, epochs, max_minutes, tolerance,
          pull_labels, studio_url, studio_project, dataset_name, workspace, quiet):
     """Retrain and flash: ingest (+ Label Studio pull) → rescore → export → train → int8 → evaluate → gate → bundle → flash.

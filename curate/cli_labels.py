@@ -11,7 +11,7 @@ import signal
 
 import click
 
-from curate.cli_options import CONTEXT, dataset_option, quiet_option, user_errors, workspace_option
+from curate.cli_options import CONTEXT, dataset_option, quiet_option, user_errors, workspace_option, writes_dataset
 from datasets.names import INFO_STUDIO, VIEW_DISPUTED
 
 DEFAULT_USERNAME = "admin@curate.local"
@@ -125,6 +125,7 @@ def _stop_detached(pid_file):
 @workspace_option
 @quiet_option
 @user_errors
+@writes_dataset("labels push")
 def push(view_name, limit, title, scheme, predictions, media, overlap, url, dataset_name, workspace, quiet):
     """Push a view's samples to Label Studio as tasks (never twice).
 
@@ -154,6 +155,7 @@ def push(view_name, limit, title, scheme, predictions, media, overlap, url, data
 @workspace_option
 @quiet_option
 @user_errors
+@writes_dataset("labels pull")
 def pull(title, weight, as_json, url, dataset_name, workspace, quiet):
     """Pull annotations back as votes: new soft labels, scores and disputes.
 

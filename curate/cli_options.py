@@ -43,6 +43,28 @@ def quiet_option(func):
     return click.option("-q", "--quiet", is_flag=True, help="No progress bars or chatter.")(func)
 
 
+def writes_dataset(command):
+    """Hold the dataset's lock (see :mod:`curate.locks`) while the command runs; adds ``--wait``.
+
+    Goes below :func:`user_errors` so a busy dataset is a one-line error.
+    """
+
+    def decorate(func):
+        @click.option("--wait", "wait_for_lock", is_flag=True,
+                      help="If another curate process is writing this dataset, wait for it instead of refusing.")
+        @functools.wraps(func)
+        def wrapper(*args, wait_for_lock, **kwargs):
+            from curate.locks import dataset_lock
+
+            with dataset_lock(kwargs["workspace"], kwargs["dataset_name"], command, wait=wait_for_lock,
+                              echo=lambda line: click.echo(line, err=True)):
+                return func(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
 def bug_log(err, workspace=None):
     """Write ``err``'s traceback to ``<workspace>/logs/`` (else ./.curate/logs/); return the file's path."""
     root = workspace.root if workspace is not None else os.environ.get(ws.WORKSPACE_ENV) or ws.DEFAULT_WORKSPACE

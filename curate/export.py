@@ -27,8 +27,9 @@ from tqdm import tqdm
 
 from curate import __version__
 from curate.build import load_dataset
-from datasets.media import atomic_folder
+from datasets.media import atomic_folder, write_png
 from datasets.names import FER2013_LABEL, GROUND_TRUTH_LABEL, SAMPLE_KEY, VOTES
+from labels import kill_points
 from labels.schemes import get_scheme
 from labels.taxonomy import CLASS_INDEX, NUM_CLASSES
 from labels.votes import LABEL_RULES, ferplus_labels
@@ -165,20 +166,18 @@ def _write_shards(tmp, split, part, size, quiet):
         files.append(write_shard(tmp, split, len(files), x=x, soft=part.soft[chunk],
                                  hard=part.hard[start:start + SHARD_SIZE], keys=[part.keys[r] for r in chunk],
                                  group=part.group[chunk], leak=part.leak[chunk]))
+        kill_points.reached("export.shard")
     bar.close()
     return files
 
 
 def _write_tree(folder, shards, classes):
-    import cv2
-
     for split, files in shards.items():
         for name in files:
             with np.load(os.path.join(folder, name)) as data:
                 for img, label, key in zip(data["x"], data["hard"], data["sample_key"]):
                     path = os.path.join(folder, "tree", split, classes[int(label)], key.replace(":", "_").replace("/", "_") + ".png")
-                    os.makedirs(os.path.dirname(path), exist_ok=True)
-                    cv2.imwrite(path, img)
+                    write_png(path, img)  # raises on a full disk (cv2.imwrite only returns False)
 
 
 def _write_csv(folder, shards):

@@ -28,6 +28,7 @@ import numpy as np
 from curate.build import load_dataset
 from curate.fastdb import write_fields
 from datasets.names import GROUND_TRUTH_LABEL, INFO_LABEL_QUALITY, SAMPLE_KEY, TAG_DISPUTED, TAG_LABEL_ISSUE
+from labels import kill_points
 from labels.quality import baseline_pred_probs, hog_features, label_issues
 from labels.schemes import get_scheme
 
@@ -183,6 +184,7 @@ def _write(ds, ids, rows, scheme, labels, probs, is_issue, quality, *, quiet=Fal
             ds.clear_sample_field(field)
     ds.set_values("oof_prediction", predictions, key_field="id")
     ds.set_values("quality_label", truths, key_field="id")
+    kill_points.reached("quality.fields")
     ds.untag_samples(TAG_LABEL_ISSUE)
     issue_ids = [ids[r] for r, bad in zip(rows, is_issue) if bad]
     if issue_ids:

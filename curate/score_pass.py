@@ -31,7 +31,7 @@ from datasets.names import (
     DUP_GROUP, FER2013_LABEL, GROUND_TRUTH_LABEL, INFO_SCORES, SPLIT, TAG_BLANK, TAG_DISPUTED, TAG_DUP,
     TAG_LEAK, TAG_NOT_FACE, VOTES,
 )
-from labels import duplicates, scores
+from labels import duplicates, kill_points, scores
 from labels.taxonomy import CLASS_INDEX
 
 SCORE_TAGS = (TAG_DISPUTED, TAG_LEAK, TAG_DUP, TAG_NOT_FACE, TAG_BLANK)
@@ -138,6 +138,7 @@ def score_dataset(name, settings=None, quiet=False):
         dup_conflict=dup_conflict.tolist(),
     )
     write_fields(ds, ids, fields, types=FIELD_TYPES)
+    kill_points.reached("score.fields")
 
     tags = {
         "leak": leak,

@@ -36,6 +36,7 @@ from datasets.names import (
     VOTES,
 )
 from labels import annotator_votes as votes_lib
+from labels import kill_points
 from labels.schemes import get_scheme
 from labels.studio_client import StudioClient, resolve_settings
 from labels.studio_config import (
@@ -279,7 +280,8 @@ def pull(client, dataset_name, *, title=None, weight=None, quiet=False):
     if changed:
         _write_reviews(ds, current["ids"], changed, merged, weight)
     disputed_after = disputed_before
-    if changed or pending:
+    if changed or pending:  # pending: a pull killed after writing reviews, before tagging and re-scoring them
+        _tag_reviewed(ds)
         rescored = rescore_labels(ds)
         disputed_after = disputed_before if rescored is None else rescored
     info = ds.info.setdefault(INFO_STUDIO, {})
@@ -372,10 +374,14 @@ def _write_reviews(ds, ids, changed, merged, weight):
     ds.save()
     _write(ds, ids, changed, merged, SOURCE_FIELDS, only=lambda i: merged["annotator_votes"][i] is not None)
     _write(ds, ids, changed, merged, (ANNOTATOR_VOTES, VOTES, SOFT_LABEL, "ground_truth"))
+    kill_points.reached("pull.reviews")
     _write(ds, ids, changed, merged, SOURCE_FIELDS, only=lambda i: merged["annotator_votes"][i] is None)
-    reviewed = ds.exists(ANNOTATOR_VOTES)
+
+
+def _tag_reviewed(ds):
+    """The ``reviewed`` tag on exactly the samples that hold annotators' votes."""
     ds.untag_samples(REVIEWED_TAG)
-    reviewed.tag_samples(REVIEWED_TAG)
+    ds.exists(ANNOTATOR_VOTES).tag_samples(REVIEWED_TAG)
 
 
 def _write(ds, ids, rows, merged, names, only=None):

@@ -122,17 +122,43 @@ class PngWriter:
             self._pool = None
 
 
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(parent, prefix):
+    """Remove ``<parent>/<prefix><pid>-*`` folders left by processes that no longer run (a kill -9)."""
+    if not os.path.isdir(parent):
+        return
+    for entry in os.listdir(parent):
+        if not entry.startswith(prefix):
+            continue
+        pid = entry[len(prefix):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            shutil.rmtree(os.path.join(parent, entry), ignore_errors=True)
+
+
 @contextlib.contextmanager
 def atomic_folder(out_dir):
     """Yield a temporary folder beside ``out_dir``; on success it replaces ``out_dir``.
 
     On any error the temporary folder is removed and ``out_dir`` is left as it
-    was, so a reader never sees a half-written export, report or bundle.
+    was, so a reader never sees a half-written export, report or bundle. The
+    temporary is named ``.<name>-tmp<pid>-…``; one left by a killed process is
+    removed by the next call for the same ``out_dir``.
     """
     out_dir = os.path.abspath(out_dir)
     parent = os.path.dirname(out_dir)
     os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}-", dir=parent)
+    prefix = f".{os.path.basename(out_dir)}-tmp"
+    remove_stale_temporaries(parent, prefix)
+    tmp = tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent)
     try:
         yield tmp
         if os.path.exists(out_dir):

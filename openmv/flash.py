@@ -22,6 +22,7 @@ import os
 import shutil
 import time
 
+from labels import kill_points
 from openmv.bundle import BUNDLE_FILES, sha256
 from train.camera_check import INTERNAL_FLASH_BYTES
 
@@ -131,6 +132,8 @@ def _fsync_dir(path):
 
 def flash_bundle(bundle_dir, drive, *, backup_root, dry_run=False):
     """Copy a bundle to a drive; return the FlashPlan (see the module docstring)."""
+    if not dry_run:
+        _remove_temporaries(drive)  # left by a flash that was killed: they hold space the plan must count free
     plan = plan_flash(bundle_dir, drive)
     if dry_run or not plan.changed:
         return plan
@@ -150,6 +153,7 @@ def flash_bundle(bundle_dir, drive, *, backup_root, dry_run=False):
             temp = os.path.join(drive, name + TMP_SUFFIX)
             temps.append(temp)
             _copy_file(os.path.join(bundle_dir, name), temp)
+            kill_points.reached("flash.copy")
         _fsync_dir(drive)
     except BaseException:
         for temp in temps:
@@ -161,6 +165,7 @@ def flash_bundle(bundle_dir, drive, *, backup_root, dry_run=False):
         for name in plan.changed:
             os.replace(os.path.join(drive, name + TMP_SUFFIX), os.path.join(drive, name))
             renamed.append(name)
+            kill_points.reached("flash.rename")
         _fsync_dir(drive)
         for name in plan.changed:
             if sha256(os.path.join(drive, name)) != sha256(os.path.join(bundle_dir, name)):
@@ -169,6 +174,12 @@ def flash_bundle(bundle_dir, drive, *, backup_root, dry_run=False):
         _restore(drive, backup, renamed, plan.changed)
         raise
     return plan
+
+
+def _remove_temporaries(drive):
+    for entry in os.listdir(drive):
+        if entry.endswith(TMP_SUFFIX) and entry[:-len(TMP_SUFFIX)] in BUNDLE_FILES:
+            os.remove(os.path.join(drive, entry))
 
 
 def _restore(drive, backup, renamed, changed):

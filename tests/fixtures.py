@@ -103,3 +103,32 @@ def write_export(path, classes=("neutral", "happiness", "surprise"), n_train=40,
     write_manifest(path, shards=shards, counts=counts, classes=classes, curate_version="test", dataset="fixture",
                    scheme="fixture", scheme_rule="fixture", label_rule="majority", input_size=size)
     return str(path)
+
+
+def run_curate(*args, workspace, kill_at=None, timeout=600):
+    """Run ``python -m curate.cli ARGS --workspace W`` in a child process; CompletedProcess.
+
+    ``kill_at``: a point of :mod:`labels.kill_points` where the child kills itself with SIGKILL.
+    """
+    import subprocess
+    import sys
+
+    from labels.kill_points import ENV
+
+    env = {k: v for k, v in os.environ.items() if k != ENV}
+    if kill_at:
+        env[ENV] = kill_at
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return subprocess.run([sys.executable, "-m", "curate.cli", *map(str, args), "--workspace", str(workspace.root)],
+                          env=env, cwd=root, capture_output=True, text=True, timeout=timeout)
+
+
+def run_killed(*args, workspace, at):
+    """Run a curate command that must die by SIGKILL at kill point ``at``."""
+    import signal
+
+    result = run_curate(*args, workspace=workspace, kill_at=at)
+    assert result.returncode == -signal.SIGKILL, (
+        f"`curate {' '.join(map(str, args))}` was not killed at {at} (exit {result.returncode}):\n"
+        f"{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    return result

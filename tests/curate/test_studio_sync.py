@@ -18,7 +18,7 @@ from curate.cli import cli
 from curate.pipeline import BuildPlan, run_build
 from curate.score_pass import score_dataset
 from curate.studio_sync import default_title, pull, push
-from fixtures import save_image, write_fer_csv, write_vote_table
+from fixtures import run_curate, run_killed, save_image, write_fer_csv, write_vote_table
 from labels.studio_client import StudioClient, StudioError, StudioSettings, resolve_settings, write_config_file
 from labels.studio_config import choice_result
 from labels.studio_server import free_port
@@ -252,6 +252,27 @@ def test_interrupted_pull_is_finished_by_running_it_again(client, workspace, bui
     assert rows["fer2013:00000"].votes == votes(sadness=10, fear=4, unknown=2)
     assert rows["fer2013:00001"].votes == votes(anger=4, disgust=7, unknown=2)
     assert "disputed" not in rows["fer2013:00000"].tags
+    assert pull(client, built, quiet=True)["samples_changed"] == 0
+
+
+def test_pull_killed_before_rescoring_is_finished_by_pulling_again(client, workspace, built):
+    push(client, built, quiet=True)
+    tasks = tasks_by_row(client, default_title(built, "fer8"))
+    answer(client, tasks[0], "sadness")
+    answer(client, tasks[0], "sadness", annotator(client, "ann2@curate.test"))
+    command = ["labels", "pull", "--dataset", built, "-q"]
+
+    def row_zero():  # read from the database: another process wrote it
+        ds = load_dataset(built)
+        ds.reload()
+        keys, all_votes, tags = ds.values(["sample_key", "votes", "tags"])
+        return dict(zip(keys, zip(all_votes, tags)))["fer2013:00000"]
+
+    run_killed(*command, workspace=workspace, at="pull.reviews")
+    assert row_zero() == (votes(sadness=10, fear=4, unknown=2), ["train", "disputed"])  # votes in, not re-scored
+    again = run_curate(*command, workspace=workspace)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert row_zero() == (votes(sadness=10, fear=4, unknown=2), ["train", "reviewed"])
     assert pull(client, built, quiet=True)["samples_changed"] == 0
 
 

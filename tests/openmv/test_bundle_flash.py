@@ -11,7 +11,7 @@ pytest.importorskip("tensorflow", reason="the train extra is not installed (pip 
 from click.testing import CliRunner  # noqa: E402
 
 from curate.cli import cli  # noqa: E402
-from fixtures import write_export  # noqa: E402
+from fixtures import run_curate, run_killed, write_export  # noqa: E402
 from openmv import flash as flash_module  # noqa: E402
 from openmv.bundle import BUNDLE_FILES, CAMERA_SCRIPTS, make_bundle, sha256  # noqa: E402
 from openmv.flash import find_drives, flash_bundle, plan_flash, resolve_drive  # noqa: E402
@@ -143,6 +143,20 @@ def test_failure_mid_copy_leaves_the_old_bundle(bundle, drive, tmp_path, monkeyp
     with pytest.raises(OSError, match="USB cable pulled"):
         flash_bundle(str(bundle), str(drive), backup_root=str(tmp_path / "b"))
     assert snapshot(drive) == before
+
+
+@pytest.mark.parametrize("point", ["flash.copy:2", "flash.rename:2"])
+def test_flash_killed_half_way_is_finished_by_flashing_again(point, bundle, drive, workspace):
+    before = snapshot(drive)
+    command = ["flash", bundle, "--drive", drive]
+    run_killed(*command, workspace=workspace, at=point)
+    temporaries = [n for n in os.listdir(drive) if n.endswith(".curate-tmp")]
+    assert temporaries  # killed with the copy half done
+    if point.startswith("flash.copy"):
+        assert {n: b for n, b in snapshot(drive).items() if n not in temporaries} == before  # old files untouched
+    again = run_curate(*command, workspace=workspace)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert snapshot(drive) == {**{n: (bundle / n).read_bytes() for n in BUNDLE_FILES}, ".openmv_disk": b""}
 
 
 def test_failed_verification_restores_the_old_bundle(bundle, drive, tmp_path, monkeypatch):
