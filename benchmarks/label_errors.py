@@ -100,6 +100,9 @@ def main():
     parser.add_argument("--minutes", type=float, default=25.0, help="wall-clock budget for all folds together")
     parser.add_argument("--scheme", default="fer7", help="FER2013's own seven classes (no contempt label exists)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="average the folds of seeds seed..seed+R-1 (`curate label-quality --repeats R`); "
+                             "each seed's folds get --minutes and are cached on their own")
     parser.add_argument("--fresh", action="store_true", help="retrain the fold models")
     parser.add_argument("--skip-model", action="store_true", help="baseline only")
     args = parser.parse_args()
@@ -111,7 +114,7 @@ def main():
     from curate import workspace as ws
 
     workspace = ws.activate(OUT / "workspace")
-    from curate.quality_pass import model_pred_probs, run_label_quality
+    from curate.quality_pass import run_label_quality
     from labels.judge import precision_at
     from labels.taxonomy import CLASS_INDEX
 
@@ -138,24 +141,22 @@ def main():
 
     model_seconds = None
     if not args.skip_model:
-        run_dir = OUT / "label-errors" / f"{args.scheme}-{args.model}-{args.folds}f-{args.minutes:g}m-seed{args.seed}"
-        oof = run_dir / "oof.npz"
-        if args.fresh and run_dir.exists():
-            shutil.rmtree(run_dir)
-        if not oof.exists():
-            if run_dir.exists():
-                shutil.rmtree(run_dir)
-            started = time.perf_counter()
-            model_pred_probs(DATASET, str(run_dir), scheme_name=args.scheme, model=args.model, folds=args.folds, max_minutes=args.minutes,
-                             seed=args.seed, quiet=True)
-            model_seconds = time.perf_counter() - started
-            (run_dir / "seconds.json").write_text(json.dumps({"seconds": model_seconds}))
-        else:
-            model_seconds = json.loads((run_dir / "seconds.json").read_text())["seconds"]
+        model_seconds, oofs = 0.0, []
+        for seed in range(args.seed, args.seed + args.repeats):
+            oof_path, seconds = fold_probabilities(args, seed)
+            oofs.append(oof_path)
+            model_seconds += seconds
+        oof = oofs[0]
+        if args.repeats > 1:
+            from train.crossval import average_oof
+
+            oof = OUT / "label-errors" / f"{args.scheme}-{args.model}-{args.folds}f-{args.minutes:g}m-seeds{args.seed}-{args.seed + args.repeats - 1}.npz"
+            average_oof(oofs, oof)
         summary = run_label_quality(DATASET, scheme_name=args.scheme, pred_probs=str(oof), seed=args.seed, quiet=True, partial=True,
                                     source_name=f"model {args.model}")
         tag, queue, brain = judge_fields(load_ds(), train_rows, is_error)
-        name = f"model {args.model} ({args.folds} grouped folds, {args.minutes:g} min)"
+        name = (f"model {args.model} ({args.folds} grouped folds, {args.minutes:g} min)" if args.repeats == 1 else
+                f"model {args.model} ({args.folds} grouped folds × {args.repeats} seeds, {args.minutes * args.repeats:g} min)")
         results[name] = (tag, queue, summary["out_of_fold_accuracy"])
         results[f"{args.model}: Brain mistakenness alone"] = (None, brain, None)
         with np.load(oof) as data:
@@ -178,12 +179,30 @@ def main():
         cells += [f"{tag[2]:>7d} {tag[0]:>6.3f} {tag[1]:>6.3f}"] if tag else [f"{'':>7} {'':>6} {'':>6}"]
         cells += [" ".join(f"{queue[k]:>7.3f}" for k in KS)] if queue else []
         print(f"{name:<58} " + " ".join(cells))
-    out = OUT / "label-errors" / "results.json"
+    out = OUT / "label-errors" / f"results-x{args.repeats}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"base_rate": float(is_error.mean()), "judged": int(len(is_error)),
                                "model_seconds": model_seconds, "baseline_seconds": baseline_seconds,
                                "results": {k: {"tag": v[0], "queue": v[1], "oof_accuracy": v[2]}
                                            for k, v in results.items()}}, indent=2))
+
+
+def fold_probabilities(args, seed):
+    """(oof.npz path, seconds) of one seed's K fold models, trained or read from the cache."""
+    from curate.quality_pass import model_pred_probs
+
+    run_dir = OUT / "label-errors" / f"{args.scheme}-{args.model}-{args.folds}f-{args.minutes:g}m-seed{seed}"
+    oof = run_dir / "oof.npz"
+    if args.fresh and run_dir.exists():
+        shutil.rmtree(run_dir)
+    if not oof.exists():
+        if run_dir.exists():
+            shutil.rmtree(run_dir)
+        started = time.perf_counter()
+        model_pred_probs(DATASET, str(run_dir), scheme_name=args.scheme, model=args.model, folds=args.folds,
+                         max_minutes=args.minutes, seed=seed, quiet=True)
+        (run_dir / "seconds.json").write_text(json.dumps({"seconds": time.perf_counter() - started}))
+    return oof, json.loads((run_dir / "seconds.json").read_text())["seconds"]
 
 
 def load_ds():

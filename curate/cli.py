@@ -192,19 +192,23 @@ def balance(scheme, view_name, dataset_name, workspace):
 @click.option("--scheme", default="fer8", show_default=True, help="Class scheme of the probabilities.")
 @click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True, help="Folds for --baseline and --model.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Fold split and training seed.")
+@click.option("--repeats", type=click.IntRange(1, 10), default=1, show_default=True,
+              help="With --model: repeat the folds with N seeds and average them (an ensemble; --max-minutes is "
+                   "shared by all N × folds models).")
 @dataset_option
 @workspace_option
 @quiet_option
 @user_errors
 @writes_dataset("label-quality")
-def label_quality(pred_probs, field, baseline, model_name, max_minutes, scheme, folds, seed, dataset_name, workspace,
-                  quiet):
+def label_quality(pred_probs, field, baseline, model_name, max_minutes, scheme, folds, seed, repeats, dataset_name,
+                  workspace, quiet):
     """Find likely label errors (cleanlab) and Brain mistakenness; tag `label-issue`.
 
     \b
     Example:
       curate label-quality --baseline                               # ~1 min, weak model
       curate label-quality --model camera --folds 5 --max-minutes 25  # the real model, out of fold
+      curate label-quality --model camera --repeats 2 --max-minutes 50  # two seeds averaged: fewer false alarms
       curate label-quality --pred-probs runs/cv/oof.npz --scheme fer8
     """
     from curate.quality_pass import model_pred_probs, run_label_quality
@@ -214,12 +218,13 @@ def label_quality(pred_probs, field, baseline, model_name, max_minutes, scheme, 
             raise click.UsageError("use exactly one of --model, --pred-probs, --field or --baseline")
         run_dir = str(workspace.runs_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-label-quality-{model_name}")
         if not quiet:
-            click.echo(f"training {folds} fold models of {model_name} ({max_minutes:g} min in all) in {run_dir}")
+            click.echo(f"training {folds * repeats} fold models of {model_name} ({max_minutes:g} min in all) in {run_dir}")
         pred_probs = model_pred_probs(dataset_name, run_dir, scheme_name=scheme, model=model_name, folds=folds,
-                                      max_minutes=max_minutes, seed=seed, quiet=quiet)
+                                      max_minutes=max_minutes, seed=seed, repeats=repeats, quiet=quiet)
     summary = run_label_quality(dataset_name, scheme_name=scheme, pred_probs=pred_probs, field=field,
                                 baseline=baseline, folds=folds, seed=seed, quiet=quiet, partial=bool(model_name),
-                                source_name=f"model {model_name}, {folds} grouped folds" if model_name else None)
+                                source_name=(f"model {model_name}, {folds} grouped folds" + (f" × {repeats} seeds" if repeats > 1 else "")
+                                             if model_name else None))
     for key, value in summary.items():
         click.echo(f"{key.replace('_', ' '):<22}  {value}")
 

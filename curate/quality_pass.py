@@ -20,6 +20,7 @@ logits), ``quality_label`` (ground truth under the scheme), ``mistakenness``
 (FiftyOne Brain), the ``label-issue`` tag, then refreshes disputes and views.
 """
 
+import dataclasses
 import logging
 import os
 
@@ -64,7 +65,7 @@ def read_pred_probs_file(path, classes):
 
 
 def model_pred_probs(name, run_dir, *, scheme_name="fer8", model="camera", folds=5, max_minutes=25.0, seed=0,
-                     quiet=False):
+                     repeats=1, quiet=False):
     """Out-of-fold probabilities from the trainer for every labelled sample; return the oof.npz path.
 
     Exports the whole dataset (``view all``, FERPlus majority labels where
@@ -73,9 +74,14 @@ def model_pred_probs(name, run_dir, *, scheme_name="fer8", model="camera", folds
     each (cosine schedule over the budget, faces grown from 32 px, last
     weights kept) and writes ``run_dir/oof.npz``. Train samples are scored
     out of fold; val and test samples by the mean of the fold models.
+
+    ``repeats`` > 1 repeats the K folds with seeds ``seed, seed+1, …`` (another
+    fold split and other initial weights each, in ``run_dir/repeat<r>``) and
+    averages them; ``max_minutes`` is then shared by all ``repeats × folds``
+    models.
     """
     from curate.export import ALL_SAMPLES, export_dataset
-    from train.crossval import cross_validate
+    from train.crossval import average_oof, cross_validate
     from train.fit import TrainSettings
     from train.models import MODELS
 
@@ -88,10 +94,17 @@ def model_pred_probs(name, run_dir, *, scheme_name="fer8", model="camera", folds
     export_dir = os.path.join(run_dir, "export")
     export_dataset(name, export_dir, view_name=ALL_SAMPLES, scheme_name=scheme_name, label_rule="majority",
                    quiet=quiet, seed=seed)
-    settings = TrainSettings(model=model, soft_labels=False, batch_size=64, max_minutes=max_minutes / folds,
+    if repeats < 1:
+        raise ValueError(f"--repeats must be at least 1, got {repeats}")
+    settings = TrainSettings(model=model, soft_labels=False, batch_size=64, max_minutes=max_minutes / folds / repeats,
                              start_size=32, seed=seed, select_best=False)
-    path, _ = cross_validate(export_dir, run_dir, settings, folds=folds, quiet=True)  # the export carries the groups
-    return path
+    if repeats == 1:
+        path, _ = cross_validate(export_dir, run_dir, settings, folds=folds, quiet=True)  # the export carries the groups
+        return path
+    paths = [cross_validate(export_dir, os.path.join(run_dir, f"repeat{r}"),
+                            dataclasses.replace(settings, seed=seed + r), folds=folds, quiet=True)[0]
+             for r in range(repeats)]
+    return average_oof(paths, os.path.join(run_dir, "oof.npz"))
 
 
 def run_label_quality(name, *, scheme_name="fer8", pred_probs=None, field=None, baseline=False,

@@ -18,6 +18,7 @@ CK+ has no official split: subjects are split 80/10/10 by a stable hash of
 the subject id, so no person appears in two splits.
 """
 
+import math
 import os
 import re
 
@@ -90,7 +91,7 @@ def read_emotion_file(path):
         value = float(text)
     except ValueError:
         raise SourceError(path, f"emotion {text[:30]!r} is not a number", 1) from None
-    if value != int(value) or int(value) not in CKPLUS_EMOTION:
+    if not math.isfinite(value) or value != int(value) or int(value) not in CKPLUS_EMOTION:
         raise SourceError(path, f"emotion code {text[:30]!r} is not one of 0-7", 1)
     return int(value)
 

@@ -103,14 +103,21 @@ def header_layout(header, path):
     return columns, layouts.get(columns, "columns " + ",".join(header))
 
 
+MAX_VALID_ROW_CHARS = NUM_PIXELS * 4 - 1  # 2,304 values of at most 3 digits, one space between
+
+
 def parse_pixels(text, path, line):
     """Parse a space-separated 48x48 pixel string into a uint8 array (48, 48)."""
     with warnings.catch_warnings():  # numpy < 2.3 warns and stops at a bad token; later versions raise
         warnings.simplefilter("ignore", DeprecationWarning)
         try:
-            values = np.fromstring(text, dtype=np.int32, sep=" ")
+            values = np.fromstring(text, dtype=np.int64, sep=" ")
         except ValueError:
             values = None
+    if values is not None and len(text) > MAX_VALID_ROW_CHARS:  # room for a huge number that wrapped into 0-255
+        huge = next((t for t in text.split() if len(t.lstrip("-").lstrip("0")) > 3), None)
+        if huge is not None:
+            raise SourceError(path, f"pixel value {huge[:20]!r} outside 0-255", line)
     if values is None or values.size != NUM_PIXELS:
         bad = next((t for t in text.split() if not t.lstrip("-").isdigit()), None)
         if bad is not None or values is None:

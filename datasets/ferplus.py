@@ -91,6 +91,9 @@ def read_split_labels(path):
     return names, np.array(votes, dtype=np.int64)
 
 
+MAX_VOTES = 1_000_000  # FERPlus has 10 per face; a crowd of millions per face is a broken file
+
+
 def _parse_votes(cells, path, line):
     counts = []
     for column, cell in zip(VOTE_COLUMNS, cells):
@@ -100,6 +103,8 @@ def _parse_votes(cells, path, line):
             raise SourceError(path, f"{column} vote count {cell!r} is not an integer", line) from None
         if value < 0:
             raise SourceError(path, f"{column} vote count {value} is negative", line)
+        if value > MAX_VOTES:
+            raise SourceError(path, f"{column} vote count {cell[:20]} is implausible (more than {MAX_VOTES:,})", line)
         counts.append(value)
     return counts
 

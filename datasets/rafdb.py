@@ -13,7 +13,7 @@ Splits: train → train, test → test (RAF-DB has no validation split).
 import os
 import re
 
-from datasets.records import FaceRecord, SourceError, require_dir, require_file
+from datasets.records import FaceRecord, SourceError, require_dir, require_file, text_lines
 from labels.taxonomy import RAFDB_LABEL
 
 LIST_FILE = os.path.join("EmoLabel", "list_patition_label.txt")
@@ -42,29 +42,28 @@ class RAFDB:
         return os.path.join(self.image_dir, file_name)
 
     def __iter__(self):
-        with open(self.list_path, encoding="utf-8", newline="") as stream:
-            for line_no, line in enumerate(stream, start=1):
-                line = line.strip()  # CRLF-safe
-                if not line:
-                    continue
-                parts = line.split()
-                if len(parts) != 2 or not NAME.match(parts[0]):
-                    raise SourceError(
-                        self.list_path, f"expected '<train_NNNNN|test_NNNN>.jpg <1-7>', found {line[:60]!r}", line_no
-                    )
-                name, raw = parts
-                if not raw.isdigit() or int(raw) not in RAFDB_LABEL:
-                    raise SourceError(self.list_path, f"unknown label {raw!r} for {name} (expected 1-7)", line_no)
-                image = self.image_path(name)
-                if not os.path.isfile(image):
-                    raise SourceError(self.list_path, f"image for {name} not found at {image}", line_no)
-                split = name.split("_", 1)[0]
-                yield FaceRecord(
-                    source=self.name,
-                    source_id=name[: -len(".jpg")],
-                    split=split,
-                    label=RAFDB_LABEL[int(raw)],
-                    raw_label=raw,
-                    filepath=image,
-                    raw_split=split,
+        for line_no, line in text_lines(self.list_path):
+            line = line.strip()
+            if not line:
+                continue
+            parts = line.split()
+            if len(parts) != 2 or not NAME.match(parts[0]):
+                raise SourceError(
+                    self.list_path, f"expected '<train_NNNNN|test_NNNN>.jpg <1-7>', found {line[:60]!r}", line_no
                 )
+            name, raw = parts
+            if not raw.isdigit() or int(raw) not in RAFDB_LABEL:
+                raise SourceError(self.list_path, f"unknown label {raw!r} for {name} (expected 1-7)", line_no)
+            image = self.image_path(name)
+            if not os.path.isfile(image):
+                raise SourceError(self.list_path, f"image for {name} not found at {image}", line_no)
+            split = name.split("_", 1)[0]
+            yield FaceRecord(
+                source=self.name,
+                source_id=name[: -len(".jpg")],
+                split=split,
+                label=RAFDB_LABEL[int(raw)],
+                raw_label=raw,
+                filepath=image,
+                raw_split=split,
+            )

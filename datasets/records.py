@@ -170,6 +170,20 @@ def csv_rows(path, member_suffix=None):
         raise SourceError(path, f"malformed CSV ({err})", line + 1) from None
 
 
+def text_lines(path):
+    """Yield ``(line, text)`` of a UTF-8 text file (BOM and CR/LF stripped; ``line`` 1-based).
+
+    Bytes that are not UTF-8 raise :class:`SourceError` naming the line.
+    """
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as stream:
+            for line, text in enumerate(stream, start=1):
+                yield line, text.rstrip("\r\n")
+    except UnicodeDecodeError as err:
+        raise SourceError(path, f"not UTF-8 text (byte {err.object[err.start:err.start + 1]!r}); "
+                                f"save the file as UTF-8", _first_undecodable_line(path)) from None
+
+
 LITTER = {"thumbs.db", "desktop.ini", "__macosx", "$recycle.bin", "@eadir"}  # what file managers leave behind
 
 

@@ -30,6 +30,9 @@ def check_pred_probs(pred_probs, labels, num_classes):
     return probs, labels.astype(np.int64)
 
 
+QUALITY_RANKING = "normalized_margin"  # cleanlab.rank method behind ``label_quality``
+
+
 def label_issues(labels, pred_probs, *, num_classes):
     """Confident learning (cleanlab).
 
@@ -44,7 +47,11 @@ def label_issues(labels, pred_probs, *, num_classes):
     (is_issue, quality) : bool array (N,), float array (N,) in [0, 1]
         ``find_label_issues`` with ``filter_by="both"`` (flagged by both class
         pruning and noise-rate pruning: conservative, as a weak model warrants) and
-        the self-confidence label quality score (low = likely wrong).
+        the normalized-margin label quality score (low = likely wrong): the
+        probability of the given label minus the best other class's, mapped to
+        [0, 1]. On FER2013 judged by the FERPlus crowd it ranks real label errors
+        better than self-confidence for every set of probabilities measured
+        (benchmarks/RESULTS.md, label errors: P@1000 +0.5 to +1.7 points).
     """
     from cleanlab.filter import find_label_issues
     from cleanlab.rank import get_label_quality_scores
@@ -54,7 +61,7 @@ def label_issues(labels, pred_probs, *, num_classes):
     if len(present) < 2:
         raise ValueError("label quality needs at least two classes with samples")
     is_issue = find_label_issues(labels, probs, filter_by="both")
-    quality = get_label_quality_scores(labels, probs, method="self_confidence")
+    quality = get_label_quality_scores(labels, probs, method=QUALITY_RANKING)
     return np.asarray(is_issue, dtype=bool), np.asarray(quality, dtype=np.float64)
 
 

@@ -68,3 +68,29 @@ def cross_validate(export_path, run_dir, settings, *, folds=5, groups=None, quie
     np.savez(path, sample_key=np.concatenate(keys), pred_probs=np.concatenate(probs).astype(np.float64),
              fold=np.concatenate([fold_of] + [np.full(len(export.splits[n].keys), -1) for n in others]))
     return path, float((oof.argmax(axis=1) == train.hard).mean())
+
+
+def average_oof(paths, out_path):
+    """Mean of several ``oof.npz`` files over the same samples (repeated K-fold with other seeds); write ``out_path``.
+
+    Rows are matched by ``sample_key`` (the first file's order is kept); every
+    file must hold the same samples. The mean is an ensemble whose members are
+    each out of fold for every train sample. ``fold`` comes from the first file.
+    """
+    keys, total, fold = None, None, None
+    for path in paths:
+        with np.load(path) as data:
+            these, probs = data["sample_key"].astype(str), data["pred_probs"].astype(np.float64)
+            if keys is None:
+                keys, total, fold = these, probs.copy(), data["fold"]
+                continue
+            row = {k: i for i, k in enumerate(these)}
+            if len(row) != len(keys) or any(k not in row for k in keys):
+                raise ValueError(f"{path}: other samples than {paths[0]}; repeats must score the same dataset")
+            if probs.shape[1] != total.shape[1]:
+                raise ValueError(f"{path}: {probs.shape[1]} classes, {paths[0]} has {total.shape[1]}")
+            total += probs[[row[k] for k in keys]]
+    if keys is None:
+        raise ValueError("average_oof needs at least one oof.npz")
+    np.savez(out_path, sample_key=keys, pred_probs=total / len(paths), fold=fold)
+    return out_path

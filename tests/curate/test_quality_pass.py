@@ -123,6 +123,19 @@ def test_label_quality_with_the_real_trainer_on_grouped_folds(scored, workspace)
     assert by_group and all(len(f) == 1 for f in by_group.values())  # near-duplicates share a fold
     assert set(fold.values()) == {-1, 0, 1}
 
+    result = CliRunner().invoke(cli, [*base, "--model", "camera", "--folds", "2", "--repeats", "2",
+                                      "--max-minutes", "0.5"])
+    assert result.exit_code == 0, result.output
+    ds.reload()
+    assert ds.info["label_quality"]["source"] == "model camera, 2 grouped folds × 2 seeds"
+    runs = sorted(workspace.runs_dir.glob("*-label-quality-camera"))
+    repeats = [np.load(runs[-1] / f"repeat{r}" / "oof.npz") for r in (0, 1)]
+    with np.load(runs[-1] / "oof.npz") as mean:
+        for r in repeats:
+            assert list(r["sample_key"]) == list(mean["sample_key"])  # one export
+        np.testing.assert_allclose(mean["pred_probs"], (repeats[0]["pred_probs"] + repeats[1]["pred_probs"]) / 2)
+    assert not np.array_equal(repeats[0]["fold"], repeats[1]["fold"])  # another fold split per seed
+
     result = CliRunner().invoke(cli, [*base, "--model", "camera", "--baseline"])
     assert result.exit_code == 2 and "exactly one of" in result.output
     result = CliRunner().invoke(cli, [*base, "--model", "resnet"])

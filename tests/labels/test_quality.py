@@ -19,6 +19,16 @@ def test_label_issues_find_flipped_labels():
     assert quality[flipped].max() < np.delete(quality, flipped).min()
 
 
+def test_label_quality_is_the_margin_over_the_best_other_class():
+    # sample 0: its label has 0.40 but one rival has 0.60; sample 1: 0.30, rivals 0.35 each.
+    # Self-confidence calls sample 1 worse (0.30 < 0.40); the margin calls sample 0 worse (−0.20 < −0.05).
+    probs = np.array([[0.40, 0.60, 0.00], [0.30, 0.35, 0.35]] + [[0.9, 0.05, 0.05], [0.05, 0.9, 0.05],
+                                                                  [0.05, 0.05, 0.9]] * 10)
+    labels = np.array([0, 0] + [0, 1, 2] * 10)
+    _, quality = label_issues(labels, probs, num_classes=3)
+    assert quality[0] < quality[1] < quality[2:].min()
+
+
 @pytest.mark.parametrize("probs, labels, message", [
     (np.full((3, 2), 0.5), np.array([0, 1, 0]), r"shape \(N, 3\)"),
     (np.full((2, 3), 1 / 3), np.array([0, 1, 0]), "2 rows but there are 3 labelled samples"),

@@ -26,3 +26,22 @@ def test_grouped_folds_keep_near_duplicates_out_of_fold_and_select_nothing(tmp_p
         rows = list(csv.DictReader(f))
     assert len(rows) == 10  # trained its whole budget and validated on nothing (chose no epoch):
     assert all(row.get("val_accuracy", "NA") == "NA" for row in rows)
+
+
+def test_average_oof_matches_rows_by_sample_key(tmp_path):
+    import pytest
+
+    from train.crossval import average_oof
+
+    a = tmp_path / "a.npz"
+    b = tmp_path / "b.npz"
+    np.savez(a, sample_key=np.array(["x", "y"]), pred_probs=np.array([[1.0, 0.0], [0.0, 1.0]]), fold=np.array([0, 1]))
+    np.savez(b, sample_key=np.array(["y", "x"]), pred_probs=np.array([[0.5, 0.5], [0.0, 1.0]]), fold=np.array([1, 0]))
+    with np.load(average_oof([a, b], tmp_path / "mean.npz")) as mean:
+        assert list(mean["sample_key"]) == ["x", "y"]
+        np.testing.assert_allclose(mean["pred_probs"], [[0.5, 0.5], [0.25, 0.75]])
+        assert list(mean["fold"]) == [0, 1]
+    c = tmp_path / "c.npz"
+    np.savez(c, sample_key=np.array(["x", "z"]), pred_probs=np.eye(2), fold=np.array([0, 1]))
+    with pytest.raises(ValueError, match="c.npz: other samples than"):
+        average_oof([a, c], tmp_path / "bad.npz")
