@@ -1,6 +1,7 @@
 """Options and error handling shared by every ``curate`` command (see :mod:`curate.cli`)."""
 
 import datetime
+import errno
 import functools
 import os
 import traceback
@@ -76,6 +77,14 @@ def bug_log(err, workspace=None):
     return path
 
 
+def user_message(err):
+    """The one line a user sees for a library error."""
+    if isinstance(err, OSError) and err.errno == errno.ENOSPC:
+        where = f" writing {err.filename}" if err.filename else ""
+        return f"no space left on device{where}; free some space and run the command again"
+    return str(err)
+
+
 def user_errors(func):
     """Turn library errors into one-line click errors; anything else is a bug: one line and a traceback log."""
 
@@ -86,7 +95,7 @@ def user_errors(func):
         except CLICK_FLOW:
             raise
         except USER_ERRORS as err:
-            raise click.ClickException(str(err)) from err
+            raise click.ClickException(user_message(err)) from err
         except Exception as err:  # noqa: BLE001  (reported, never swallowed)
             try:
                 where = f"traceback in {bug_log(err, kwargs.get('workspace'))}"

@@ -30,6 +30,7 @@ from curate.build import load_dataset
 from datasets.media import atomic_folder, write_png
 from datasets.names import FER2013_LABEL, GROUND_TRUTH_LABEL, SAMPLE_KEY, VOTES
 from labels import kill_points
+from labels.errors import naming_file
 from labels.schemes import get_scheme
 from labels.taxonomy import CLASS_INDEX, NUM_CLASSES
 from labels.votes import LABEL_RULES, ferplus_labels
@@ -183,7 +184,8 @@ def _write_tree(folder, shards, classes):
 def _write_csv(folder, shards):
     import csv
 
-    with open(os.path.join(folder, "fer2013.csv"), "w", newline="") as f:
+    path = os.path.join(folder, "fer2013.csv")
+    with naming_file(path), open(path, "w", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(["emotion", "pixels", "Usage"])
         for split, files in shards.items():

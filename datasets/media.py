@@ -12,6 +12,8 @@ import tempfile
 
 import cv2
 
+from labels.errors import naming_file
+
 
 def encode_png(pixels):
     """Encode a uint8 array (H, W) or (H, W, 3) as PNG bytes."""
@@ -27,7 +29,7 @@ def write_atomic(path, data):
     os.makedirs(directory, exist_ok=True)
     tmp = f"{path}.tmp{os.getpid()}"
     try:
-        with open(tmp, "wb") as stream:
+        with naming_file(path), open(tmp, "wb") as stream:
             stream.write(data)
         os.replace(tmp, path)
     except BaseException:

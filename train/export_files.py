@@ -19,6 +19,8 @@ import os
 
 import numpy as np
 
+from labels.errors import naming_file
+
 MANIFEST_NAME = "manifest.json"
 SPLITS = ("train", "val", "test")
 SHARD_SIZE = 4096
@@ -35,10 +37,12 @@ def write_shard(folder, split, index, *, x, soft, hard, keys, group=None, leak=N
     """Write one shard (arrays as in the module docstring); return its file name."""
     n = len(hard)
     name = shard_name(split, index)
-    np.savez(os.path.join(folder, name), x=np.asarray(x, dtype=np.uint8), soft=np.asarray(soft, dtype=np.float32),
-             hard=np.asarray(hard).astype(np.int16), sample_key=np.asarray(keys, dtype=str),
-             group=np.full(n, -1, dtype=np.int64) if group is None else np.asarray(group, dtype=np.int64),
-             leak=np.zeros(n, dtype=bool) if leak is None else np.asarray(leak, dtype=bool))
+    path = os.path.join(folder, name)
+    with naming_file(path):
+        np.savez(path, x=np.asarray(x, dtype=np.uint8), soft=np.asarray(soft, dtype=np.float32),
+                 hard=np.asarray(hard).astype(np.int16), sample_key=np.asarray(keys, dtype=str),
+                 group=np.full(n, -1, dtype=np.int64) if group is None else np.asarray(group, dtype=np.int64),
+                 leak=np.zeros(n, dtype=bool) if leak is None else np.asarray(leak, dtype=bool))
     return name
 
 
@@ -80,7 +84,8 @@ def write_manifest(folder, *, shards, counts, classes, curate_version, dataset=N
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "curate_version": curate_version,
     }
-    with open(os.path.join(folder, MANIFEST_NAME), "w") as f:
+    path = os.path.join(folder, MANIFEST_NAME)
+    with naming_file(path), open(path, "w") as f:
         json.dump(manifest, f, indent=2)
     return manifest
 
