@@ -149,12 +149,19 @@ class DatasetBuilder:
         return report
 
     def _check_images(self, batch):
-        """(batch, future of its broken images): the decoding runs on a thread beside the inserts."""
-        if self._checker is None:
-            from concurrent.futures import ThreadPoolExecutor
+        """(batch, future of its broken images): the decoding runs beside the inserts.
 
-            self._checker = ThreadPoolExecutor(max_workers=1)
+        A source with more than one batch of image files is decoded in a worker
+        process (the other core; a thread would share the inserts' GIL); a
+        smaller one on a thread, which starts at no cost.
+        """
         paths = [r.filepath for r in batch if r.pixels is None and r.filepath]
+        if self._checker is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+            self._checker = (ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                             if len(paths) >= BATCH_SIZE else ThreadPoolExecutor(max_workers=1))
         return batch, self._checker.submit(image_problems, paths, 2)
 
     def _decodable(self, batch, checked, report):

@@ -180,3 +180,19 @@ def test_skip_bad_builds_the_rest_and_lists_what_it_skipped(workspace, dataset_n
     assert report.added == 1 and "1 broken images skipped (--skip-bad)" in report.notes[0] and "2.jpg" in report.notes[0]
     info = load_dataset(dataset_name).info["sources"]["captures"]
     assert info["skipped_bad_images"] == [[str(tmp_path / "cap" / "s1" / "sad" / "2.jpg"), "empty file (0 bytes)"]]
+
+
+def test_a_large_folder_is_checked_in_a_worker_process_and_a_broken_image_still_stops_it(workspace, dataset_name,
+                                                                                         tmp_path):
+    import fiftyone as fo
+
+    from curate.build import BATCH_SIZE
+
+    folder = tmp_path / "cap" / "s1" / "happy"
+    save_image(folder / "0000.png", size=8)
+    for i in range(1, BATCH_SIZE + 50):  # more than one batch: the decoding goes to a worker process
+        (folder / f"{i:04d}.png").write_bytes((folder / "0000.png").read_bytes())
+    (folder / "0999.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")  # in the first batch
+    with pytest.raises(SourceError, match="0999.png: not an image .*--skip-bad"):
+        build(dataset_name, workspace, captures=str(tmp_path / "cap"))
+    assert not fo.dataset_exists(dataset_name)
