@@ -104,14 +104,15 @@ def main():
 
 
 def ship(run):
-    """Copy a quantized run's model, labels and metrics into openmv/model/."""
-    from train.run_files import METRICS_NAME, TFLITE_NAME, read_metrics, write_json
+    """Copy a quantized run's int8 model, float weights, labels and metrics into openmv/model/."""
+    from train.run_files import METRICS_NAME, MODEL_NAME, TFLITE_NAME, read_metrics, write_json
 
     run = Path(run)
     metrics = read_metrics(str(run))
     target = ROOT / "openmv" / "model"
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy(run / TFLITE_NAME, target / "trained.tflite")
+    shutil.copy(run / MODEL_NAME, target / MODEL_NAME)  # float weights: `curate train --init shipped`, the loop's fine-tune
     (target / "labels.txt").write_text("\n".join(metrics["classes"]) + "\n")
     shipped = {k: metrics[k] for k in ("model", "params", "classes", "epochs_run", "train_seconds",
                                       "train_samples", "val", "camera", "export", "settings")}

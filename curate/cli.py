@@ -343,13 +343,16 @@ def export(out, view_name, scheme, label_rule, formats, balanced, overwrite, dat
                    f"val is then evaluated once, at the end [default: {TRAIN_DEFAULTS.holdout} = off].")
 @click.option("--cv", type=click.IntRange(2, 20), default=None,
               help="K-fold out-of-fold probabilities for every train sample, written back to the dataset.")
+@click.option("--init", default=None, metavar="RUN|shipped",
+              help="Fine-tune: start from this run's weights (same architecture; another scheme gets a new head), "
+                   "or 'shipped' for the shipped camera model's float weights. Pair it with a low --lr.")
 @dataset_option
 @workspace_option
 @quiet_option
 @user_errors
 def train(export_dir, run_dir, recipe, model, epochs, batch_size, lr, hard, class_weights, no_augment, patience,
-          seed, max_minutes, start_size, teachers, teacher_weight, ema_decay, holdout, cv, dataset_name, workspace,
-          quiet):
+          seed, max_minutes, start_size, teachers, teacher_weight, ema_decay, holdout, cv, init, dataset_name,
+          workspace, quiet):
     """Train a model on an export; write model, history, metrics and plots to a run directory.
 
     \b
@@ -357,15 +360,18 @@ def train(export_dir, run_dir, recipe, model, epochs, batch_size, lr, hard, clas
       curate train exports/fer8 --model camera --epochs 60
       curate train exports/fer8 --cv 5 --epochs 20      # out-of-fold probabilities → label quality
       curate train exports/fer8 --teacher RUN1 --teacher RUN2   # distil an ensemble of earlier runs
+      curate train exports/mine --init RUN --lr 2e-4 --max-minutes 5  # fine-tune an earlier run on new data
     """
     from train.recipe import load_recipe, train_recipe, with_overrides, write_recipe
+    from train.warm_start import SHIPPED
 
     recipe = with_overrides(
         load_recipe(recipe), model=model, epochs=epochs, batch_size=batch_size, learning_rate=lr,
         soft_labels=False if hard else None, class_weighting=class_weights, augment=False if no_augment else None,
         patience=patience, seed=seed, max_minutes=max_minutes, start_size=start_size,
         teachers=tuple(os.path.abspath(t) for t in teachers) or None, teacher_weight=teacher_weight,
-        ema_decay=ema_decay, holdout=holdout)
+        ema_decay=ema_decay, holdout=holdout,
+        init=None if init is None else init if init == SHIPPED else os.path.abspath(init))
     settings = recipe.train
     run_dir = run_dir or str(workspace.runs_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{settings.model}"
                                                   f"{'-cv' if cv else ''}")
@@ -516,13 +522,16 @@ def flash(bundle_dir, drive, force, dry_run, workspace):
 @click.option("--pull-labels", is_flag=True, help="First pull the annotators' answers from Label Studio.")
 @click.option("--studio-url", default=None, help="Label Studio URL for --pull-labels [default: as `curate labels pull`].")
 @click.option("--project", "studio_project", default=None, help="Label Studio project for --pull-labels.")
+@click.option("--from-scratch", is_flag=True,
+              help="Train the recipe from scratch instead of fine-tuning the camera's current model "
+                   "(a tenth of the learning rate, 5 minutes unless --max-minutes).")
 @dataset_option
 @workspace_option
 @quiet_option
 @user_errors
 @writes_dataset("loop")
 def loop(captures, drive, force, no_flash, dry_run, recipe, scheme, label_rule, model, epochs, max_minutes, tolerance,
-         pull_labels, studio_url, studio_project, dataset_name, workspace, quiet):
+         pull_labels, studio_url, studio_project, from_scratch, dataset_name, workspace, quiet):
     """Retrain and flash: ingest (+ Label Studio pull) → rescore → export → train → int8 → evaluate → gate → bundle → flash.
 
     \b
@@ -536,7 +545,7 @@ def loop(captures, drive, force, no_flash, dry_run, recipe, scheme, label_rule, 
                             max_minutes=max_minutes)
     settings = LoopSettings(captures=captures, recipe=recipe, tolerance=tolerance, flash=not no_flash, drive=drive,
                             force_drive=force, dry_run=dry_run, pull_labels=pull_labels, studio_url=studio_url,
-                            studio_project=studio_project)
+                            studio_project=studio_project, from_scratch=from_scratch)
     record = run_loop(dataset_name, settings, workspace=workspace, quiet=quiet,
                       echo=(lambda *a: None) if quiet else click.echo)
     gate = record["gate"]

@@ -2,7 +2,13 @@
 
 Steps: ingest captures (``curate build --captures``) → pull annotators'
 answers (``curate labels pull``, with ``pull_labels``) → rescore → export →
-train → quantize → evaluate → **gate** → bundle → flash. The gate refuses
+train → quantize → evaluate → **gate** → bundle → flash.
+
+Training **fine-tunes the camera's current model** (the drive's, else the
+shipped one) when its float weights are found — a run of this workspace that
+made those int8 bytes, or ``openmv/model/model.keras`` — at a tenth of the
+recipe's learning rate for a few minutes (:func:`fine_tune_recipe`);
+``from_scratch`` trains the recipe as it is. The gate refuses
 to bundle or flash when the new int8 model
 
 - fails the camera checks (ops, size, arena, latency), or
@@ -37,6 +43,45 @@ class LoopSettings:
     pull_labels: bool = False
     studio_url: str = None
     studio_project: str = None
+    from_scratch: bool = False  # False: fine-tune the current camera model when its float weights are found
+
+
+FINE_TUNE_LR_FACTOR = 0.1  # fine-tuning runs at a tenth of the recipe's learning rate
+FINE_TUNE_MINUTES = 5.0  # its wall-clock budget when the recipe gives none
+
+
+def float_weights_of(tflite, runs_dir):
+    """The run directory holding the float weights of the int8 model ``tflite`` (bytes), or None.
+
+    Looks for a run in ``runs_dir`` (newest first) whose ``trained.tflite`` is
+    these bytes, then at the shipped model (``openmv/model``).
+    """
+    import hashlib
+
+    from openmv.bundle import SHIPPED_MODEL
+    from train.run_files import MODEL_NAME, TFLITE_NAME
+
+    digest = hashlib.sha256(tflite).hexdigest()
+    folders = sorted((p for p in runs_dir.iterdir() if p.is_dir()), reverse=True) if runs_dir.is_dir() else []
+    for folder in [*map(str, folders), SHIPPED_MODEL]:
+        model, weights = os.path.join(folder, TFLITE_NAME), os.path.join(folder, MODEL_NAME)
+        if os.path.isfile(model) and os.path.isfile(weights):
+            with open(model, "rb") as f:
+                if hashlib.sha256(f.read()).hexdigest() == digest:
+                    return folder
+    return None
+
+
+def fine_tune_recipe(recipe, init):
+    """``recipe`` turned into a fine-tune from ``init``: its learning rate × 0.1, no teachers, no progressive
+    resizing (the faces are full size from the start), a 5-minute budget unless it has one."""
+    from train.recipe import with_overrides
+
+    train = recipe.train
+    return with_overrides(recipe, init=init, learning_rate=train.learning_rate * FINE_TUNE_LR_FACTOR,
+                          start_size=0, max_minutes=train.max_minutes or FINE_TUNE_MINUTES,
+                          epochs=max(train.epochs, 1000) if not train.max_minutes else None,
+                          teacher_seeds=(), teachers=())
 
 
 def current_model(drive):
@@ -73,7 +118,8 @@ def run_loop(name, settings, *, workspace, quiet=False, echo=print):
     run_dir = str(workspace.runs_dir / f"{stamp}-loop")
     recipe = settings.recipe or Recipe()
     record = {"dataset": name, "started": stamp, "settings": dataclasses.asdict(settings), "steps": {}}
-    drive = resolve_drive(settings.drive, force=settings.force_drive) if settings.flash else None  # fail early
+    # fail early; a drive given with flash off still holds the current model (the gate, the fine-tune)
+    drive = resolve_drive(settings.drive, force=settings.force_drive) if settings.flash or settings.drive else None
     studio = None
     if settings.pull_labels:
         from curate.studio_sync import connect
@@ -87,6 +133,7 @@ def run_loop(name, settings, *, workspace, quiet=False, echo=print):
                               label_rule=recipe.export.labels, size=export_size(recipe), quiet=quiet)
     record["steps"]["export"] = {"path": export_dir, "content_hash": manifest["content_hash"],
                                  "counts": manifest["counts"], "view": manifest["view"]}
+    recipe = _fine_tune_or_not(recipe, settings, drive, workspace, record["steps"], echo)
     echo(f"[loop] train {recipe.train.model} on {manifest['counts']['train']['samples']} samples"
          + (f" (after {len(recipe.teacher_seeds)} teachers)" if recipe.teacher_seeds else ""))
     metrics = train_recipe(export_dir, run_dir, recipe, quiet=True, echo=echo)
@@ -104,6 +151,33 @@ def run_loop(name, settings, *, workspace, quiet=False, echo=print):
                        "label_snapshot": manifest["content_hash"]}
     _write_record(run_dir, record, TFLITE_NAME)
     return record
+
+
+def _fine_tune_or_not(recipe, settings, drive, workspace, steps, echo):
+    """The recipe the loop trains: a fine-tune of the current camera model when its float weights are here."""
+    from train.run_files import read_metrics
+
+    if settings.from_scratch:
+        steps["fine_tune"] = {"from": None, "note": "--from-scratch"}
+        return recipe
+    current = current_model(drive)
+    init = float_weights_of(current[0], workspace.runs_dir) if current is not None else None
+    note = None
+    if init is None:
+        note = ("no float weights of the current camera model here (only its int8 file): trained from scratch; "
+                "ship them with `make camera-model`, or pass --from-scratch to say so")
+    elif read_metrics(init).get("model") != recipe.train.model:
+        note = f"the current model is {read_metrics(init).get('model')!r}, the recipe trains {recipe.train.model!r}: " \
+               f"trained from scratch"
+    if note:
+        steps["fine_tune"] = {"from": None, "note": note}
+        echo(f"[loop] note: {note}")
+        return recipe
+    tuned = fine_tune_recipe(recipe, init)
+    steps["fine_tune"] = {"from": init, "learning_rate": tuned.train.learning_rate,
+                          "max_minutes": tuned.train.max_minutes}
+    echo(f"[loop] fine-tune the current camera model ({current[2]}, float weights in {init})")
+    return tuned
 
 
 def _new_data(name, settings, studio, workspace, quiet, echo):
@@ -170,7 +244,7 @@ def _ship(run_dir, drive, settings, workspace):
     make_bundle(bundle_dir, run_dir=run_dir)
     steps = {"bundle": {"path": bundle_dir,
                         "bytes": sum(os.path.getsize(os.path.join(bundle_dir, f)) for f in os.listdir(bundle_dir))}}
-    if drive:
+    if drive and settings.flash:
         plan = flash_bundle(bundle_dir, drive, backup_root=str(workspace.root / "flash-backups"),
                             dry_run=settings.dry_run)
         steps["flash"] = {"drive": drive, "changed": plan.changed, "dry_run": settings.dry_run,

@@ -265,6 +265,11 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
     # Progressive resizing trains one model at several sizes: build it for any size.
     model = make_model(settings.model, len(classes),
                        (None, None, full_shape[2]) if 0 < settings.start_size < size else full_shape, fused_norm=True)
+    started_from = None
+    if settings.init:
+        from train.warm_start import initial_weights
+
+        started_from = {"from": settings.init, "copied": initial_weights(model, settings.init, settings.model, classes)}
     train, soft, teacher_seconds = training_targets(train, classes, settings)
     weights = sample_weights(train.hard, len(classes), settings.class_weighting)
     train_data = tf_dataset(train, batch_size=settings.batch_size, training=True, soft=soft,
@@ -287,6 +292,7 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
         "model": settings.model, "params": int(model.count_params()), "classes": classes,
         "settings": dataclasses.asdict(settings), "epochs_run": len(history.history["loss"]),
         "train_seconds": round(seconds, 1), "teacher_seconds": round(teacher_seconds, 1), "train_samples": len(train),
+        **({"init": started_from} if started_from else {}),
         **run_report(model, run_dir, export, export_path, settings, history.history, val, report_val, selection),
     }
     write_metrics(run_dir, metrics)

@@ -56,7 +56,8 @@ def test_loop_flashes_then_gate_refuses_a_worse_model(setup, workspace, tmp_path
     recipe.write_text("[export]\nlabels = \"majority\"\n[train]\nepochs = 9\nstart_size = 16\n"
                       "ema_decay = 0.99\nbatch_size = 32\n[distill]\nteacher_seeds = [3]\n")
     result = CliRunner().invoke(cli, ["loop", "--dataset", name, "--workspace", str(workspace.root), "--drive",
-                                      str(drive), "--recipe", str(recipe), "--epochs", "1", "--tolerance", "-1", "-q"])
+                                      str(drive), "--recipe", str(recipe), "--epochs", "1", "--tolerance", "-1", "-q",
+                                      "--from-scratch"])
     assert result.exit_code == 1, result.output
     run_dir = json.load(open(max(glob.glob(str(workspace.runs_dir / "*-loop" / "loop.json")))))["steps"]["train"]["run"]
     used = json.load(open(os.path.join(run_dir, "metrics.json")))["settings"]
@@ -67,6 +68,19 @@ def test_loop_flashes_then_gate_refuses_a_worse_model(setup, workspace, tmp_path
     assert "gate refused: new int8 val accuracy" in result.output
     assert "Error: the new model was not bundled or flashed" in result.output
     assert (drive / "trained.tflite").read_bytes() == on_drive
+
+    # by default the loop fine-tunes the camera's current model: the first loop's run made the drive's bytes
+    first_run = record["steps"]["train"]["run"]
+    result = CliRunner().invoke(cli, ["loop", "--dataset", name, "--workspace", str(workspace.root), "--drive",
+                                      str(drive), "--max-minutes", "0.1", "--tolerance", "1", "--no-flash"])
+    assert result.exit_code == 0, result.output
+    assert f"fine-tune the current camera model (camera drive, float weights in {first_run})" in result.output
+    loop = json.load(open(max(glob.glob(str(workspace.runs_dir / "*-loop" / "loop.json")))))
+    assert loop["steps"]["fine_tune"] == {"from": first_run, "learning_rate": TrainSettings().learning_rate * 0.1,
+                                          "max_minutes": 0.1}
+    tuned = json.load(open(os.path.join(loop["steps"]["train"]["run"], "metrics.json")))
+    assert tuned["init"] == {"from": first_run, "copied": "all weights"}
+    assert (tuned["settings"]["start_size"], tuned["settings"]["teachers"]) == (0, [])
 
 
 def test_loop_refuses_a_non_openmv_drive_before_training(setup, workspace, tmp_path):
