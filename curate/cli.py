@@ -428,18 +428,26 @@ def quantize(run_dir, export_dir, workspace):
 @click.option("--export", "export_dir", type=click.Path(file_okay=False), default=None,
               help="Evaluate on this export [default: the run's export].")
 @click.option("--split", type=click.Choice(["val", "test"]), default="val", show_default=True)
+@click.option("--tta", is_flag=True,
+              help="Also score test-time flip averaging (each face and its mirror; 2x the camera's inference time).")
 @workspace_option
 @user_errors
-def evaluate(run_dir, export_dir, split, workspace):
+def evaluate(run_dir, export_dir, split, tta, workspace):
     """Accuracy, macro-F1, per-class scores and ROC AUC of the float and int8 models.
 
     \b
     Example:
       curate evaluate .curate/runs/20261123-120000-camera --split val
+      curate evaluate RUN --tta     # beside it: flip averaging, at twice the camera cost
     """
+    from train.run_files import read_metrics
     from train.runs import evaluate_run
 
-    results = evaluate_run(run_dir, export_path=export_dir, split=split)
+    results = evaluate_run(run_dir, export_path=export_dir, split=split, tta=tta)
+    if tta:
+        latency = (read_metrics(run_dir).get("camera") or {}).get("estimated_latency_ms")
+        cost = f"{latency:.0f} → {2 * latency:.0f} ms a face on the camera" if latency else "2x the camera's time"
+        click.echo(f"*_tta: mean of each face and its mirror image ({cost})")
     for kind, m in results.items():
         click.echo(f"{kind:>5}: accuracy {m['accuracy']:.4f}  macro-F1 {m['macro_f1']:.4f}  "
                    f"ROC AUC {m['roc_auc_ovr'] if m['roc_auc_ovr'] is None else round(m['roc_auc_ovr'], 4)}  (n={m['samples']})")

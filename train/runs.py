@@ -57,20 +57,29 @@ def quantize_run(run_dir, *, export_path=None, require_camera_fit=False):
     return path, report
 
 
-def evaluate_run(run_dir, *, export_path=None, split="val"):
+def evaluate_run(run_dir, *, export_path=None, split="val", tta=False):
     """Float and int8 metrics of a run on one split of an export.
 
     Returns {"float": ..., "int8": ...}, plus "float_leak_free" / "int8_leak_free"
     (the split without faces whose near-duplicate group reaches another
     split) when the split has such faces; "int8" only once the run is quantized.
+    ``tta`` adds "float_tta" / "int8_tta" (and their leak-free parts): the mean
+    of the probabilities on each face and on its mirror image — two
+    inferences per face, twice the camera's latency.
     """
     metrics = read_metrics(run_dir)
     export = load_export(export_path or metrics["export"]["path"], expect_classes=metrics["classes"])
     data = export.split(split)
-    probs = {"float": predict_keras(load_run_model(run_dir), data.x)}
+    model = load_run_model(run_dir)
+    probs = {"float": predict_keras(model, data.x)}
+    if tta:
+        probs["float_tta"] = (probs["float"] + predict_keras(model, data.x[:, :, ::-1])) / 2
     tflite_path = os.path.join(run_dir, TFLITE_NAME)
     if os.path.isfile(tflite_path):
-        probs["int8"] = predict_tflite(read_tflite(tflite_path), data.x)
+        tflite = read_tflite(tflite_path)
+        probs["int8"] = predict_tflite(tflite, data.x)
+        if tta:
+            probs["int8_tta"] = (probs["int8"] + predict_tflite(tflite, data.x[:, :, ::-1])) / 2
     out = {}
     for kind, p in probs.items():
         out[kind] = classification_metrics(data.hard, p, export.classes)

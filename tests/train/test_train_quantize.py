@@ -73,6 +73,29 @@ def test_int8_quantization_parameters_and_agreement(trained):
     assert evaluate_run(str(run), split="test")["int8"]["samples"] == 45
 
 
+def test_tta_scores_the_mean_of_each_face_and_its_mirror(trained, workspace):
+    from click.testing import CliRunner
+
+    from curate.cli import cli
+    from train.evaluate import classification_metrics
+    from train.run_files import is_quantized
+
+    export, run, _ = trained
+    if not is_quantized(str(run)):
+        quantize_run(str(run))
+    results = evaluate_run(str(run), split="val", tta=True)
+    assert {"float", "float_tta", "int8", "int8_tta"} <= set(results)
+    val = load_export(export).split("val")
+    model = load_run_model(str(run))
+    mean = (predict_keras(model, val.x) + predict_keras(model, val.x[:, :, ::-1])) / 2
+    expected = classification_metrics(val.hard, mean, load_export(export).classes)
+    assert results["float_tta"]["accuracy"] == expected["accuracy"]
+    assert results["float_tta"]["roc_auc_ovr"] == pytest.approx(expected["roc_auc_ovr"])
+    assert "float_tta" not in evaluate_run(str(run), split="val")
+    output = CliRunner().invoke(cli, ["evaluate", str(run), "--tta", "--workspace", str(workspace.root)]).output
+    assert "*_tta: mean of each face and its mirror image" in output and "int8_tta: accuracy" in output
+
+
 def test_tflite_micro_runs_the_model_like_litert(trained):
     export, run, _ = trained
     tflite = open(run / "trained.tflite", "rb").read()
