@@ -15,6 +15,7 @@ seed_cnn       48x48x1     seed team's custom CNN: 76,711 params at 7 classes
 wiacek         48x48x1     Wiącek separable CNN: 173,537 params at 8 classes
 mikhaylevskiy  64x64x1     depthwise-separable classifier for 4 classes
 camera         48x48x1     ours: sized for the H7 Plus (≈17 MMAC, ≈220 KB int8)
+mobilenet_v2_035  96x96x1  seed 000's MobileNetV2 α 0.35, from scratch (over the size budget)
 =============  ==========  ===============================================
 
 The seed CNN's exact layer list was not published; this reconstruction
@@ -128,10 +129,57 @@ def camera(input_shape=(48, 48, 1), num_classes=8, dropout=0.0, head_dropout=0.2
     return keras.Model(inputs, outputs, name="camera")
 
 
+def _divisible(value, divisor=8):
+    """MobileNet's channel rounding: the nearest multiple of ``divisor``, never 10 % below ``value``."""
+    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < 0.9 * value else rounded
+
+
+#: MobileNetV2's inverted-residual stages: (expansion t, output channels c, repeats n, first stride s)
+MOBILENET_V2_STAGES = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
+                       (6, 160, 3, 2), (6, 320, 1, 1))
+
+
+def mobilenet_v2(input_shape, num_classes, *, alpha=0.35, norm=layers.BatchNormalization):
+    """Seed 000's MobileNetV2 (Sandler et al. 2018), width α = 0.35, for 96×96 grayscale, from scratch.
+
+    The published layer list (a stride-2 3×3 convolution, the inverted-residual
+    stages of :data:`MOBILENET_V2_STAGES` with ReLU6, a 1×1 convolution to 1,280
+    channels, global average pooling, one dense layer), with one input
+    channel. No ImageNet weights: nothing can be downloaded here, and
+    ImageNet's are for colour input. 420,168 parameters at 8 classes (Keras's
+    own MobileNetV2 at α 0.35 has the same count), 10.0 M MACs at 96×96
+    (≈ 87 ms estimated on the H7 Plus, within the op budget) but 589 KB as
+    int8: over the camera's 256 KB model budget, so it is the seed's
+    reference, not a camera candidate.
+    """
+    inputs = keras.Input(input_shape, name="face")
+    x = layers.Conv2D(_divisible(32 * alpha), 3, strides=2, padding="same", use_bias=False)(inputs)
+    x = layers.ReLU(6.0)(norm()(x))
+    channels = x.shape[-1]
+    for t, c, n, s in MOBILENET_V2_STAGES:
+        out = _divisible(c * alpha)
+        for i in range(n):
+            stride = s if i == 0 else 1
+            y = x
+            if t != 1:
+                y = layers.ReLU(6.0)(norm()(layers.Conv2D(channels * t, 1, use_bias=False)(y)))
+            y = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False)(y)
+            y = layers.ReLU(6.0)(norm()(y))
+            y = norm()(layers.Conv2D(out, 1, use_bias=False)(y))
+            x = layers.Add()([x, y]) if stride == 1 and channels == out else y
+            channels = out
+    last = _divisible(1280 * alpha) if alpha > 1.0 else 1280
+    x = layers.ReLU(6.0)(norm()(layers.Conv2D(last, 1, use_bias=False)(x)))
+    x = layers.GlobalAveragePooling2D()(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="emotion")(x)
+    return keras.Model(inputs, outputs, name="mobilenet_v2_035")
+
+
 #: name → (factory, default input shape); the shapes are :data:`train.settings.INPUT_SHAPES`
 MODELS = {name: (factory, INPUT_SHAPES[name])
           for name, factory in (("seed_cnn", seed_cnn), ("wiacek", wiacek), ("mikhaylevskiy", mikhaylevskiy),
-                                ("camera", camera))}
+                                ("camera", camera), ("mobilenet_v2_035", mobilenet_v2))}
 
 
 def default_input_shape(name):

@@ -14,6 +14,7 @@ INPUT_SHAPES = {
     "wiacek": (48, 48, 1),
     "mikhaylevskiy": (64, 64, 1),
     "camera": (48, 48, 1),
+    "mobilenet_v2_035": (96, 96, 1),
 }
 MODEL_NAMES = tuple(INPUT_SHAPES)
 DEFAULT_MODEL = "camera"
