@@ -423,6 +423,50 @@ def quantize(run_dir, export_dir, workspace):
     click.echo("fits the camera budget" if report["within_budget"] else "WARNING: outside the camera budget")
 
 
+def _numbers(kind):
+    def parse(ctx, param, value):
+        try:
+            return tuple(kind(v) for v in value.split(",")) if value else None
+        except ValueError:
+            raise click.BadParameter(f"expected comma-separated {kind.__name__}s, got {value!r}")
+    return parse
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("export_dir", type=click.Path(file_okay=False))
+@click.option("--max-macs", type=float, required=True, help="Op budget per face, e.g. 19e6 (≈ 167 ms on the H7 Plus).")
+@click.option("--minutes-each", type=click.FloatRange(0.05, None), default=2.0, show_default=True,
+              help="Wall-clock budget of each candidate's proxy run.")
+@click.option("--widths", callback=_numbers(float), default=None, help="Channel multipliers [default: 0.75,1,1.25].")
+@click.option("--depths", callback=_numbers(int), default=None, help="Extra blocks at 12x12 and 6x6 [default: -1,0,1].")
+@click.option("--sizes", callback=_numbers(int), default=None, help="Input sides in px [default: 40,48,56].")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Where the proxies, search.md and search.png go [default: <workspace>/runs/<time>-search].")
+@workspace_option
+@quiet_option
+@user_errors
+def search(export_dir, max_macs, minutes_each, widths, depths, sizes, out, workspace, quiet):
+    """Accuracy / MACs frontier of the camera model's family (width, depth, input size) under an op budget.
+
+    Every candidate within --max-macs trains a short proxy; the epoch and the ranking use a held-out
+    slice of Training (near-duplicates kept whole), never val.
+
+    \b
+    Example:
+      curate search exports/fer8 --max-macs 19e6 --minutes-each 3
+    """
+    from train import search as search_lib
+
+    out = out or str(workspace.runs_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-search")
+    found = search_lib.search(export_dir, out, max_macs=max_macs, minutes_each=minutes_each,
+                              widths=widths or search_lib.WIDTHS, depths=depths or search_lib.DEPTHS,
+                              sizes=sizes or search_lib.SIZES, echo=(lambda *a: None) if quiet else click.echo)
+    best = max(found, key=lambda c: c.holdout_accuracy)
+    click.echo(f"best within {max_macs / 1e6:g} MMAC: width {best.width:g}, depth {best.depth:+d}, {best.size} px — "
+               f"{best.macs / 1e6:.1f} MMAC, held-out accuracy {best.holdout_accuracy:.4f}; "
+               f"table {os.path.join(out, 'search.md')}, plot {os.path.join(out, 'search.png')}")
+
+
 @cli.command(context_settings=CONTEXT)
 @click.argument("run_dir", type=click.Path(file_okay=False))
 @click.option("--export", "export_dir", type=click.Path(file_okay=False), default=None,

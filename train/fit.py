@@ -264,7 +264,8 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
     size = full_shape[0]
     # Progressive resizing trains one model at several sizes: build it for any size.
     model = make_model(settings.model, len(classes),
-                       (None, None, full_shape[2]) if 0 < settings.start_size < size else full_shape, fused_norm=True)
+                       (None, None, full_shape[2]) if 0 < settings.start_size < size else full_shape, fused_norm=True,
+                       width=settings.width, depth=settings.depth)
     started_from = None
     if settings.init:
         from train.warm_start import initial_weights
@@ -286,7 +287,7 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
                           epochs=settings.epochs, callbacks=callbacks, verbose=0 if quiet else 2)
     seconds = time.perf_counter() - start
 
-    model = plain_copy(model, settings.model, len(classes), full_shape)  # saved models hold standard Keras layers only
+    model = plain_copy(model, settings.model, len(classes), full_shape, width=settings.width, depth=settings.depth)  # saved models hold standard Keras layers only
     model.save(os.path.join(run_dir, MODEL_NAME))
     metrics = {
         "model": settings.model, "params": int(model.count_params()), "classes": classes,

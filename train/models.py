@@ -27,6 +27,7 @@ LeakyReLU, a 1x1 separable classifier and global average pooling).
 """
 
 import keras
+import numpy as np
 from keras import layers
 
 from train.settings import INPUT_SHAPES
@@ -97,13 +98,16 @@ def mikhaylevskiy(input_shape=(64, 64, 1), num_classes=4, dropout=0.2, norm=laye
     return keras.Model(inputs, outputs, name="mikhaylevskiy")
 
 
-def camera(input_shape=(48, 48, 1), num_classes=8, dropout=0.0, head_dropout=0.2, norm=layers.BatchNormalization):
+def camera(input_shape=(48, 48, 1), num_classes=8, dropout=0.0, head_dropout=0.2, norm=layers.BatchNormalization,
+           width=1.0, depth=0):
     """Our default camera model: 16.8 MMAC, 161,240 parameters, about 220 KB as int8.
 
     A plain 3x3 convolution at full resolution, then separable blocks that
     double the width as they halve the resolution (32 at 48x48, 64 at 24x24,
     128 at 12x12, 256 at 6x6), global average pooling and one dense layer.
-    MACs are spent where the face has detail (24x24 and below) rather than
+    ``width`` scales every layer's channels and ``depth`` adds blocks at
+    12x12 and 6x6 (the family ``curate search`` explores; 1.0 and 0 are this
+    model). MACs are spent where the face has detail (24x24 and below) rather than
     at 48x48, where Wiącek's model spends most. Depth paid where width did
     not: a second 256-wide block at 6x6 (+2.4 MMAC) bought 1.7 to 2.7 points
     of PublicTest accuracy in equal 10-minute CPU runs, a third 128-wide
@@ -115,14 +119,17 @@ def camera(input_shape=(48, 48, 1), num_classes=8, dropout=0.0, head_dropout=0.2
     PublicTest at best; the shipped model, distilled from two such runs,
     86.28 % (benchmarks/RESULTS.md).
     """
+    if width <= 0 or not -1 <= depth <= 3:
+        raise ValueError(f"camera family: width must be > 0 and depth in -1..3, got width {width}, depth {depth}")
+    w = lambda channels: _divisible(channels * width)  # noqa: E731
     inputs = keras.Input(input_shape, name="face")
-    x = layers.Conv2D(24, 3, padding="same", use_bias=False)(inputs)
+    x = layers.Conv2D(w(24), 3, padding="same", use_bias=False)(inputs)
     x = norm()(x)
     x = layers.ReLU()(x)
-    x = _sep_block(x, 32, 1, activation=layers.ReLU, dropout=0, norm=norm)
-    x = _sep_block(x, 64, 2, activation=layers.ReLU, dropout=dropout, norm=norm)
-    x = _sep_block(x, 128, 3, activation=layers.ReLU, dropout=dropout, norm=norm)
-    x = _sep_block(x, 256, 2, activation=layers.ReLU, dropout=dropout, pool=False, norm=norm)
+    x = _sep_block(x, w(32), 1, activation=layers.ReLU, dropout=0, norm=norm)
+    x = _sep_block(x, w(64), 2, activation=layers.ReLU, dropout=dropout, norm=norm)
+    x = _sep_block(x, w(128), 3 + depth, activation=layers.ReLU, dropout=dropout, norm=norm)
+    x = _sep_block(x, w(256), 2 + depth, activation=layers.ReLU, dropout=dropout, pool=False, norm=norm)
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dropout(head_dropout)(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="emotion")(x)
@@ -182,6 +189,32 @@ MODELS = {name: (factory, INPUT_SHAPES[name])
                                 ("camera", camera), ("mobilenet_v2_035", mobilenet_v2))}
 
 
+def keras_macs(model):
+    """Multiply-accumulates of one inference: convolutions (plain, depthwise, separable) and dense layers.
+
+    Counted from the layers' output shapes (the model must have a fixed input
+    size); BatchNorm folds away and pooling, activations and additions are not
+    MACs. Equals :func:`train.camera_check.macs` on the model's int8 file.
+    """
+    total = 0
+    for layer in model.layers:
+        weights = [w for w in layer.weights if "kernel" in w.path]
+        if not weights:
+            continue
+        out = layer.output.shape
+        spatial = int(out[1]) * int(out[2]) if len(out) == 4 else 1
+        if isinstance(layer, layers.SeparableConv2D):
+            depthwise, pointwise = (tuple(w.shape) for w in weights)
+            total += spatial * (depthwise[0] * depthwise[1] * depthwise[2] * depthwise[3]
+                                + pointwise[2] * pointwise[3])
+        elif isinstance(layer, layers.DepthwiseConv2D):
+            k = tuple(weights[0].shape)
+            total += spatial * k[0] * k[1] * k[2] * k[3]
+        else:  # Conv2D (kh, kw, cin, cout) or Dense (in, out)
+            total += spatial * int(np.prod(weights[0].shape))
+    return int(total)
+
+
 def default_input_shape(name):
     """The (H, W, C) input a registered model is built for; ValueError for an unknown name."""
     if name not in MODELS:
@@ -189,7 +222,7 @@ def default_input_shape(name):
     return MODELS[name][1]
 
 
-def make_model(name, num_classes, input_shape=None, *, fused_norm=False):
+def make_model(name, num_classes, input_shape=None, *, fused_norm=False, width=1.0, depth=0):
     """Build a registered model; ValueError for an unknown name.
 
     ``fused_norm=True`` builds it with :class:`train.layers.FusedBatchNormalization`
@@ -201,15 +234,20 @@ def make_model(name, num_classes, input_shape=None, *, fused_norm=False):
     norm = layers.BatchNormalization
     if fused_norm:
         from train.layers import FusedBatchNormalization as norm
-    return factory(input_shape or default_shape, num_classes, norm=norm)
+    family = {}
+    if (width, depth) != (1.0, 0):
+        if name != "camera":
+            raise ValueError(f"width and depth shape the camera model only, not {name!r}")
+        family = {"width": width, "depth": depth}
+    return factory(input_shape or default_shape, num_classes, norm=norm, **family)
 
 
-def plain_copy(model, name, num_classes, input_shape=None):
+def plain_copy(model, name, num_classes, input_shape=None, *, width=1.0, depth=0):
     """The registered model ``name`` built with standard Keras layers, holding ``model``'s weights.
 
     ``input_shape`` defaults to ``model``'s (give it when ``model`` was built
     for any size, ``(None, None, 1)``, and the copy must have a fixed one).
     """
-    plain = make_model(name, num_classes, input_shape or model.input_shape[1:])
+    plain = make_model(name, num_classes, input_shape or model.input_shape[1:], width=width, depth=depth)
     plain.set_weights(model.get_weights())
     return plain

@@ -25,6 +25,8 @@ WEIGHTINGS = ("none", "inverse", "effective")
 class TrainSettings:
     model: str = DEFAULT_MODEL
     input_size: int = 0  # > 0: build the model for square faces of this side instead of its default (INPUT_SHAPES)
+    width: float = 1.0  # camera model only: channel multiplier (the family `curate search` explores)
+    depth: int = 0  # camera model only: extra (or, -1, fewer) blocks at 12x12 and 6x6
     epochs: int = 60
     batch_size: int = 128
     learning_rate: float = 2e-3

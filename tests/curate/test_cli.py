@@ -19,7 +19,7 @@ def run(workspace):
 
 def test_every_command_has_help_with_an_example():
     assert set(cli.commands) >= {"build", "status", "demo", "score", "views", "balance", "label-quality", "app",
-                                 "report", "export", "train", "quantize", "evaluate", "bundle", "flash", "loop",
+                                 "report", "export", "train", "quantize", "evaluate", "bundle", "flash", "loop", "search",
                                  "labels"}
     assert set(cli.commands["labels"].commands) == {"serve", "push", "pull", "status"}
     runner = CliRunner()
