@@ -150,7 +150,8 @@ def main():
         if args.repeats > 1:
             from train.crossval import average_oof
 
-            oof = OUT / "label-errors" / f"{args.scheme}-{args.model}-{args.folds}f-{args.minutes:g}m-seeds{args.seed}-{args.seed + args.repeats - 1}.npz"
+            last = args.seed + args.repeats - 1
+            oof = OUT / "label-errors" / f"{args.scheme}-{args.model}-{args.folds}f-{args.minutes:g}m-seeds{args.seed}-{last}.npz"
             average_oof(oofs, oof)
         summary = run_label_quality(DATASET, scheme_name=args.scheme, pred_probs=str(oof), seed=args.seed, quiet=True, partial=True,
                                     source_name=f"model {args.model}")

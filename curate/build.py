@@ -105,7 +105,7 @@ class DatasetBuilder:
         self.dataset = create_dataset(name) if self.created else load_dataset(name)
         self.added_ids, self.written_files, self.updates, self.sources = [], [], {}, {}
         self.png_writer = PngWriter()
-        self._checker = None  # a thread that decodes folder sources' images (see _check_images)
+        self._checkers = {}  # "thread" / "process" → the executor that decodes folder sources' images (_check_images)
 
     def add_source(self, source, records, description="", total=None):
         """Ingest one adapter's records; return a SourceReport.
@@ -151,18 +151,27 @@ class DatasetBuilder:
     def _check_images(self, batch):
         """(batch, future of its broken images): the decoding runs beside the inserts.
 
-        A source with more than one batch of image files is decoded in a worker
-        process (the other core; a thread would share the inserts' GIL); a
-        smaller one on a thread, which starts at no cost.
+        A full batch of image files is decoded in a worker process (the other
+        core; a thread would share the inserts' GIL); a smaller one on a
+        thread, which starts at no cost. A batch without image files (CSV
+        pixels) needs no check.
         """
+        from concurrent.futures import Future
+
         paths = [r.filepath for r in batch if r.pixels is None and r.filepath]
-        if self._checker is None:
+        if not paths:
+            done = Future()
+            done.set_result([])
+            return batch, done
+        kind = "process" if len(paths) >= BATCH_SIZE else "thread"
+        if kind not in self._checkers:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-            self._checker = (ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-                             if len(paths) >= BATCH_SIZE else ThreadPoolExecutor(max_workers=1))
-        return batch, self._checker.submit(image_problems, paths, 2)
+            self._checkers[kind] = (
+                ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                if kind == "process" else ThreadPoolExecutor(max_workers=1))
+        return batch, self._checkers[kind].submit(image_problems, paths, 2)
 
     def _decodable(self, batch, checked, report):
         """The records of ``batch`` whose image files decode; a broken one raises SourceError (or is skipped)."""
@@ -176,9 +185,9 @@ class DatasetBuilder:
         return [r for r in batch if r.filepath not in bad]
 
     def _stop_checker(self):
-        if self._checker is not None:
-            self._checker.shutdown(wait=True)
-            self._checker = None
+        for checker in self._checkers.values():
+            checker.shutdown(wait=True)
+        self._checkers = {}
 
     def commit(self):
         """Write queued field changes and the sources' info; the build is done."""

@@ -221,10 +221,12 @@ def label_quality(pred_probs, field, baseline, model_name, max_minutes, scheme, 
             click.echo(f"training {folds * repeats} fold models of {model_name} ({max_minutes:g} min in all) in {run_dir}")
         pred_probs = model_pred_probs(dataset_name, run_dir, scheme_name=scheme, model=model_name, folds=folds,
                                       max_minutes=max_minutes, seed=seed, repeats=repeats, quiet=quiet)
+    source = None
+    if model_name:
+        source = f"model {model_name}, {folds} grouped folds" + (f" × {repeats} seeds" if repeats > 1 else "")
     summary = run_label_quality(dataset_name, scheme_name=scheme, pred_probs=pred_probs, field=field,
                                 baseline=baseline, folds=folds, seed=seed, quiet=quiet, partial=bool(model_name),
-                                source_name=(f"model {model_name}, {folds} grouped folds" + (f" × {repeats} seeds" if repeats > 1 else "")
-                                             if model_name else None))
+                                source_name=source)
     for key, value in summary.items():
         click.echo(f"{key.replace('_', ' '):<22}  {value}")
 

@@ -58,17 +58,16 @@ def float_weights_of(tflite, runs_dir):
     """
     import hashlib
 
-    from openmv.bundle import SHIPPED_MODEL
+    from openmv.bundle import SHIPPED_MODEL, sha256
     from train.run_files import MODEL_NAME, TFLITE_NAME
 
     digest = hashlib.sha256(tflite).hexdigest()
     folders = sorted((p for p in runs_dir.iterdir() if p.is_dir()), reverse=True) if runs_dir.is_dir() else []
     for folder in [*map(str, folders), SHIPPED_MODEL]:
         model, weights = os.path.join(folder, TFLITE_NAME), os.path.join(folder, MODEL_NAME)
-        if os.path.isfile(model) and os.path.isfile(weights):
-            with open(model, "rb") as f:
-                if hashlib.sha256(f.read()).hexdigest() == digest:
-                    return folder
+        if os.path.isfile(weights) and os.path.isfile(model) and os.path.getsize(model) == len(tflite) \
+                and sha256(model) == digest:
+            return folder
     return None
 
 
@@ -166,9 +165,8 @@ def _fine_tune_or_not(recipe, settings, drive, workspace, steps, echo):
     if init is None:
         note = ("no float weights of the current camera model here (only its int8 file): trained from scratch; "
                 "ship them with `make camera-model`, or pass --from-scratch to say so")
-    elif read_metrics(init).get("model") != recipe.train.model:
-        note = f"the current model is {read_metrics(init).get('model')!r}, the recipe trains {recipe.train.model!r}: " \
-               f"trained from scratch"
+    elif (architecture := read_metrics(init).get("model")) != recipe.train.model:
+        note = f"the current model is {architecture!r}, the recipe trains {recipe.train.model!r}: trained from scratch"
     if note:
         steps["fine_tune"] = {"from": None, "note": note}
         echo(f"[loop] note: {note}")

@@ -287,7 +287,8 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
                           epochs=settings.epochs, callbacks=callbacks, verbose=0 if quiet else 2)
     seconds = time.perf_counter() - start
 
-    model = plain_copy(model, settings.model, len(classes), full_shape, width=settings.width, depth=settings.depth)  # saved models hold standard Keras layers only
+    # saved models hold standard Keras layers only
+    model = plain_copy(model, settings.model, len(classes), full_shape, width=settings.width, depth=settings.depth)
     model.save(os.path.join(run_dir, MODEL_NAME))
     metrics = {
         "model": settings.model, "params": int(model.count_params()), "classes": classes,
