@@ -31,7 +31,7 @@ import time
 from tqdm import tqdm
 
 from curate.annotations import SOURCE_FIELDS, VOTE_FIELDS, dataset_weight, merged_fields
-from curate.fastdb import insert_samples
+from datasets.fastdb import insert_samples
 from datasets.media import PngWriter, image_problems
 from datasets.names import GROUND_TRUTH, GROUND_TRUTH_LABEL, INFO_SOURCES
 from datasets.records import SourceError

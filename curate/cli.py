@@ -617,7 +617,11 @@ def loop(captures, drive, force, no_flash, dry_run, recipe, scheme, label_rule, 
 
 from curate.cli_labels import labels_group  # noqa: E402  (defined with this module's option helpers)
 
+from curate.cli_inspect import explain, predict  # noqa: E402
+
 cli.add_command(labels_group)
+cli.add_command(predict)
+cli.add_command(explain)
 
 
 def main():

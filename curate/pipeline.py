@@ -10,6 +10,7 @@ import dataclasses
 from typing import Optional
 
 from curate.build import DatasetBuilder
+from datasets.crowd_field import refresh_crowd
 from datasets.captures import Captures
 from datasets.ckplus import CKPlus, CKPlus48, is_original_layout
 from datasets.fer2013 import STANDARD_LAYOUT, FER2013CSV, FER2013Folders
@@ -100,4 +101,5 @@ def run_build(plan, *, dataset_name, workspace, quiet=False, echo=print):
     except BaseException:
         builder.rollback()
         raise
+    refresh_crowd(builder.dataset)  # derived from the votes; a rerun after a kill here rewrites it
     return reports

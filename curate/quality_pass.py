@@ -27,7 +27,7 @@ import os
 import numpy as np
 
 from curate.build import load_dataset
-from curate.fastdb import write_fields
+from datasets.fastdb import write_fields
 from datasets.names import GROUND_TRUTH_LABEL, INFO_LABEL_QUALITY, SAMPLE_KEY, TAG_DISPUTED, TAG_LABEL_ISSUE
 from labels import kill_points
 from labels.quality import baseline_pred_probs, hog_features, label_issues

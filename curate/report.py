@@ -176,10 +176,78 @@ def _sections(ds, name, tmp, top, balance_table, scheme_counts):
         sections.append(("Top disputed samples", _img("disputed.png")))
     if "label_quality" in ds.info:
         sections.append(("Model-based label quality", _table(ds.info[INFO_LABEL_QUALITY])))
+    sections.extend(_model_sections(ds, name, tmp))
     view_rows = {n: len(ds.load_saved_view(n)) for n in ds.list_saved_views() if not n.startswith("balance-")}
     view_rows["labelled train"] = len(ds.match(F("split") == "train").exists("ground_truth"))
     sections.append(("Saved views", _table(view_rows)))
     return sections
+
+
+def _model_sections(ds, name, tmp):
+    """Sections from ``curate predict`` / ``curate explain``: evaluation, embeddings map, heatmaps."""
+    from datasets.names import BRAIN_MAP, EVAL_KEY, GROUND_TRUTH_LABEL, HEATMAP, INFO_PREDICTIONS
+
+    sections = []
+    if EVAL_KEY in ds.list_evaluations():
+        from train.evaluate import plot_confusion
+
+        results = ds.load_evaluation_results(EVAL_KEY)
+        classes = list(results.classes)
+        plot_confusion(results.confusion_matrix(classes=classes), classes, os.path.join(tmp, "evaluation.png"),
+                       f"{ds.get_evaluation_info(EVAL_KEY).config.pred_field} vs truth (rows: truth)")
+        info = ds.info.get(INFO_PREDICTIONS, {})
+        head = _table({k: v for k, v in info.items() if not isinstance(v, dict)})
+        sections.append(("Model evaluation (curate predict)",
+                         head + _metrics_table(results.report(classes)) + _img("evaluation.png")))
+    if BRAIN_MAP in ds.list_brain_runs():
+        from curate.embeddings_pass import map_points
+
+        points, ids = map_points(name)
+        label_of = dict(zip(*ds.values(["id", GROUND_TRUTH_LABEL])))
+        plot_embeddings_map(points, [label_of.get(i) for i in ids], os.path.join(tmp, "embeddings_map.png"))
+        sections.append(("Embeddings map (coloured by label)", _img("embeddings_map.png")))
+    if ds.has_field(HEATMAP):
+        from curate.explain_pass import plot_heatmap_grid
+        from curate.score_pass import load_gray
+
+        view = ds.exists(HEATMAP).limit(32)
+        paths, maps, truth, pred = view.values(["filepath", f"{HEATMAP}.map", GROUND_TRUTH_LABEL, "prediction.label"])
+        faces = [load_gray(p) for p in paths]
+        labels = [f"{(p or '-')[:7]}\ntruth {(t or '-')[:7]}" for p, t in zip(pred, truth)]
+        plot_heatmap_grid(faces, [np.asarray(m, dtype=np.float32) / 255 for m in maps], labels,
+                          os.path.join(tmp, "heatmaps.png"), "Where the model looks (predicted class)")
+        sections.append(("Heatmaps (curate explain)", _img("heatmaps.png")))
+    return sections
+
+
+def _metrics_table(report):
+    """HTML table of an sklearn ``classification_report`` dict: class → precision, recall, F1, support."""
+    head = "<tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>"
+    rows = []
+    for name, row in report.items():
+        if not isinstance(row, dict):
+            continue
+        cells = [f"{row[k]:.3f}" for k in ("precision", "recall", "f1-score")] + [f"{row['support']:.0f}"]
+        rows.append(f"<tr><td>{html.escape(name)}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def plot_embeddings_map(points, labels, path):
+    """Scatter of map points (N, 2) coloured by label (None: unlabelled, grey)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(8, 7))
+    labels = np.asarray([lab or "" for lab in labels], dtype=object)
+    for name in sorted(set(labels)):
+        mask = labels == name
+        ax.scatter(points[mask, 0], points[mask, 1], s=3, alpha=0.6, label=name or "unlabelled",
+                   color="0.7" if not name else None)
+    ax.legend(markerscale=4, fontsize=8, loc="best")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(f"Embeddings map ({len(points)} samples)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 def _img(name):

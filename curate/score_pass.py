@@ -26,7 +26,7 @@ import numpy as np
 from tqdm import tqdm
 
 from curate.build import load_dataset
-from curate.fastdb import write_fields
+from datasets.fastdb import write_fields
 from datasets.names import (
     DUP_GROUP, FER2013_LABEL, GROUND_TRUTH_LABEL, INFO_SCORES, SPLIT, TAG_BLANK, TAG_DISPUTED, TAG_DUP,
     TAG_LEAK, TAG_NOT_FACE, VOTES,

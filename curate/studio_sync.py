@@ -31,6 +31,7 @@ from tqdm import tqdm
 
 from curate.annotations import REVIEWED_TAG, SOURCE_FIELDS, declare_fields, dataset_weight, merged_fields
 from curate.build import load_dataset
+from datasets.crowd_field import refresh_crowd
 from datasets.names import (
     ANNOTATOR_VOTES, DISPUTE_SCORE, GROUND_TRUTH_LABEL, INFO_STUDIO, SOFT_LABEL, TAG_DISPUTED, VIEW_DISPUTED,
     VOTES,
@@ -374,6 +375,7 @@ def _write_reviews(ds, ids, changed, merged, weight):
     ds.save()
     _write(ds, ids, changed, merged, SOURCE_FIELDS, only=lambda i: merged["annotator_votes"][i] is not None)
     _write(ds, ids, changed, merged, (ANNOTATOR_VOTES, VOTES, SOFT_LABEL, "ground_truth"))
+    refresh_crowd(ds, [ids[i] for i in changed])
     kill_points.reached("pull.reviews")
     _write(ds, ids, changed, merged, SOURCE_FIELDS, only=lambda i: merged["annotator_votes"][i] is None)
 

@@ -24,6 +24,7 @@ import os
 import fiftyone.types as fot
 import fiftyone.utils.data as foud
 
+from datasets.crowd_field import refresh_crowd
 from datasets.samples import field_types, make_sample, prepare_dataset, record_fields
 from datasets.media import write_png
 from datasets.names import ANNOTATOR_VOTES
@@ -145,7 +146,7 @@ def merge_into(dataset, dataset_dir, dataset_type, **kwargs):
     Declares our fields and the unique ``sample_key`` index first (as
     ``curate build`` does), so running it twice leaves one sample per record.
     ``kwargs`` go to the importer (``ferplus_path``, ``media_dir``, ...).
-    Returns ``dataset``. A dataset with Label Studio reviews is refused: a
+    Rewrites ``crowd`` from the votes. Returns ``dataset``. A dataset with Label Studio reviews is refused: a
     merge would overwrite the reviewed labels with the source's, where
     ``curate build`` keeps the annotators' votes merged in.
     """
@@ -156,6 +157,7 @@ def merge_into(dataset, dataset_dir, dataset_type, **kwargs):
     progress = kwargs.pop("progress", False)
     dataset.merge_dir(dataset_dir=dataset_dir, dataset_type=dataset_type, key_field="sample_key",
                       progress=progress, **kwargs)
+    refresh_crowd(dataset)
     return dataset
 
 

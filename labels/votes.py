@@ -74,6 +74,17 @@ def vote_distribution(votes):
     return np.divide(emo, total, out=np.zeros_like(emo), where=total > 0)
 
 
+def vote_shares(votes):
+    """Every column's share of the votes cast: float array (N, 10), rows summing to 1.
+
+    ``unknown`` and ``NF`` count like the emotions (this is what the crowd
+    said, for display); rows without votes are all 0. No outlier removal.
+    """
+    votes = check_votes(votes).astype(np.float64)
+    total = votes.sum(axis=1, keepdims=True)
+    return np.divide(votes, total, out=np.zeros_like(votes), where=total > 0)
+
+
 def ferplus_labels(votes, *, mode="majority"):
     """Apply one FERPlus label rule to vote counts.
 

@@ -6,7 +6,7 @@ import pytest
 
 from curate.build import DatasetBuilder, create_dataset, load_dataset
 from datasets.samples import make_sample, record_fields
-from curate.fastdb import insert_samples
+from datasets.fastdb import insert_samples
 from curate.demo import write_demo_sources
 from curate.pipeline import BuildPlan, run_build
 from datasets.fer2013 import FER2013CSV

@@ -1,11 +1,11 @@
-"""curate.fastdb: its bulk path stores the documents FiftyOne's public API stores; both paths run here."""
+"""datasets.fastdb: its bulk path stores the documents FiftyOne's public API stores; both paths run here."""
 
 import numpy as np
 import pytest
 
 from curate.build import create_dataset
 from curate.demo import write_demo_sources
-from curate.fastdb import bulk_available, insert_samples, write_fields
+from datasets.fastdb import bulk_available, insert_samples, write_classifications, write_fields
 from datasets.fer2013 import FER2013CSV
 from datasets.samples import make_sample, record_fields
 
@@ -99,3 +99,35 @@ def test_write_fields_rejects_a_column_of_the_wrong_length(pair, records):
     ids = insert_samples(ds, samples(records))
     with pytest.raises(ValueError, match="field 'score' has 2 values for 6 samples"):
         write_fields(ds, ids, {"score": [1.0, 2.0]})
+
+
+def _without_ids(value):
+    """A document with every nested ``_id``/``id`` removed (label ids are random on both paths)."""
+    if isinstance(value, dict):
+        return {k: _without_ids(v) for k, v in value.items() if k not in ("_id", "id")}
+    if isinstance(value, list):
+        return [_without_ids(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("multi", [False, True])
+def test_write_classifications_stores_what_set_values_stores(pair, records, multi):
+    for ds in pair:
+        insert_samples(ds, samples(records), bulk=False)
+    single = [{"label": "neutral", "confidence": np.float32(0.75), "logits": np.array([0.5, -1.0])},
+              None, {"label": "anger"}, {"label": "fear", "confidence": 0.1}, None, {"label": "sadness"}]
+    rows = [None if r is None else [r, {"label": "NF", "confidence": 0.25}] for r in single] if multi else single
+    for ds, bulk in zip(pair, (True, False)):
+        ids = ds.sort_by("sample_key").values("id")
+        write_classifications(ds, ids, "shown", rows, multi=multi, bulk=bulk)
+    bulk_ds, public_ds = pair
+    assert _without_ids(documents(bulk_ds)) == _without_ids(documents(public_ds))
+    assert _without_ids(raw_documents(bulk_ds)) == _without_ids(raw_documents(public_ds))
+    kind = "Classifications" if multi else "Classification"
+    for ds in pair:
+        assert ds.get_field("shown").document_type.__name__ == kind
+    first = bulk_ds.sort_by("sample_key").first().shown
+    label = first.classifications[0] if multi else first
+    assert (label.label, label.confidence, list(label.logits)) == ("neutral", 0.75, [0.5, -1.0])
+    with pytest.raises(ValueError, match="field 'shown' has 1 rows for 6 samples"):
+        write_classifications(bulk_ds, ids, "shown", rows[:1])
