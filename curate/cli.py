@@ -234,10 +234,12 @@ def label_quality(pred_probs, field, baseline, model_name, max_minutes, scheme, 
 @cli.command(context_settings=CONTEXT)
 @click.option("--view", "view_name", default=None, help="Open a saved view (see `curate views`).")
 @click.option("--port", type=click.IntRange(1, 65535), default=5151, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--panel", type=click.Choice(["evaluation", "embeddings"]), default=None,
+              help="Open the grid beside the model's evaluation or embeddings panel (after `curate predict`).")
 @dataset_option
 @workspace_option
 @user_errors
-def app(view_name, port, dataset_name, workspace):
+def app(view_name, port, panel, dataset_name, workspace):
     """Open the FiftyOne App on 127.0.0.1 with the dataset and its saved views.
 
     Runs until interrupted (Ctrl-C).
@@ -245,10 +247,11 @@ def app(view_name, port, dataset_name, workspace):
     \b
     Example:
       curate app --view disputed --port 5151
+      curate app --panel evaluation
     """
     from curate.app import launch
 
-    session, url = launch(dataset_name, view_name=view_name, port=port)
+    session, url = launch(dataset_name, view_name=view_name, port=port, panel=panel)
     click.echo(f"FiftyOne App: {url}  (Ctrl-C to stop)", )
     try:
         session.wait(-1)
@@ -343,6 +346,9 @@ def export(out, view_name, scheme, label_rule, formats, balanced, overwrite, dat
 @click.option("--holdout", type=click.FloatRange(0, 0.5), default=None,
               help="Choose the epoch on this share of train (near-duplicates kept together) instead of val; "
                    f"val is then evaluated once, at the end [default: {TRAIN_DEFAULTS.holdout} = off].")
+@click.option("--clahe", type=click.FloatRange(0, 40), default=None,
+              help="CLAHE lighting normalisation with this clip limit (e.g. 2) on every face, here and on the "
+                   f"camera (model.json records it) [default: {TRAIN_DEFAULTS.clahe} = off].")
 @click.option("--cv", type=click.IntRange(2, 20), default=None,
               help="K-fold out-of-fold probabilities for every train sample, written back to the dataset.")
 @click.option("--init", default=None, metavar="RUN|shipped",
@@ -353,8 +359,8 @@ def export(out, view_name, scheme, label_rule, formats, balanced, overwrite, dat
 @quiet_option
 @user_errors
 def train(export_dir, run_dir, recipe, model, epochs, batch_size, lr, hard, class_weights, no_augment, patience,
-          seed, max_minutes, start_size, teachers, teacher_weight, ema_decay, holdout, cv, init, dataset_name,
-          workspace, quiet):
+          seed, max_minutes, start_size, teachers, teacher_weight, ema_decay, holdout, clahe, cv, init,
+          dataset_name, workspace, quiet):
     """Train a model on an export; write model, history, metrics and plots to a run directory.
 
     \b
@@ -372,7 +378,7 @@ def train(export_dir, run_dir, recipe, model, epochs, batch_size, lr, hard, clas
         soft_labels=False if hard else None, class_weighting=class_weights, augment=False if no_augment else None,
         patience=patience, seed=seed, max_minutes=max_minutes, start_size=start_size,
         teachers=tuple(os.path.abspath(t) for t in teachers) or None, teacher_weight=teacher_weight,
-        ema_decay=ema_decay, holdout=holdout,
+        ema_decay=ema_decay, holdout=holdout, clahe=clahe,
         init=None if init is None else init if init == SHIPPED else os.path.abspath(init))
     settings = recipe.train
     run_dir = run_dir or str(workspace.runs_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{settings.model}"
@@ -618,10 +624,12 @@ def loop(captures, drive, force, no_flash, dry_run, recipe, scheme, label_rule, 
 from curate.cli_labels import labels_group  # noqa: E402  (defined with this module's option helpers)
 
 from curate.cli_inspect import explain, predict  # noqa: E402
+from curate.cli_capture import capture  # noqa: E402
 
 cli.add_command(labels_group)
 cli.add_command(predict)
 cli.add_command(explain)
+cli.add_command(capture)
 
 
 def main():

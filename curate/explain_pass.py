@@ -43,7 +43,8 @@ def run_explain(name, run_dir, *, view_name=None, method="gradcam", limit=DEFAUL
 
     from train.embed import embed_faces
     from train.heatmaps import METHODS, class_heatmaps
-    from train.runs import load_run_model
+    from train.run_files import read_metrics
+    from train.runs import load_run_model, run_clahe
 
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
@@ -55,7 +56,7 @@ def run_explain(name, run_dir, *, view_name=None, method="gradcam", limit=DEFAUL
         raise ValueError(f"no samples to explain in {view_name or 'wrong or disputed predictions'!r}")
     start = time.perf_counter()
     model = load_run_model(run_dir)
-    faces = load_faces(paths, int(model.input_shape[1]), quiet=quiet)
+    faces = load_faces(paths, int(model.input_shape[1]), clahe=run_clahe(read_metrics(run_dir)), quiet=quiet)
     probs, _, _ = embed_faces(model, faces)
     predicted = probs.argmax(axis=1)
     maps = class_heatmaps(model, faces, predicted, method=method)
@@ -64,6 +65,10 @@ def run_explain(name, run_dir, *, view_name=None, method="gradcam", limit=DEFAUL
         ds.clear_sample_field(HEATMAP)
     heatmaps = [fo.Heatmap(map=np.round(m * 255).astype(np.uint8), range=[0, 255]) for m in maps]
     ds.select(ids, ordered=True).set_values(HEATMAP, heatmaps)
+    active = fo.DatasetAppConfig.default_active_fields(ds)  # the App hides dense labels unless asked: ask
+    if HEATMAP not in active.paths:
+        active.paths.append(HEATMAP)
+    ds.app_config.active_fields = active
     grid = None
     if out:
         labels = [f"{scheme.classes[k][:7]} {p.max():.2f}\ntruth {(t or '-')[:7]}"

@@ -83,8 +83,19 @@ def fine_tune_recipe(recipe, init):
                           teacher_seeds=(), teachers=())
 
 
+def folder_clahe(folder):
+    """The CLAHE clip limit a bundle folder's model.json records (0: none, or no model.json)."""
+    import json
+
+    try:
+        with open(os.path.join(folder, "model.json")) as f:
+            return float(json.load(f).get("input", {}).get("clahe", 0.0) or 0.0)
+    except (OSError, ValueError):
+        return 0.0
+
+
 def current_model(drive):
-    """(tflite bytes, classes, where) of the model on the drive, else the shipped one; None if neither."""
+    """(tflite bytes, classes, where, CLAHE clip limit) of the model on the drive, else the shipped one; None if neither."""
     from openmv.bundle import SHIPPED_MODEL
 
     for folder, where in ((drive, "camera drive"), (SHIPPED_MODEL, "shipped model")):
@@ -94,7 +105,7 @@ def current_model(drive):
                 model = f.read()
             with open(os.path.join(folder, "labels.txt")) as f:
                 classes = [line.strip() for line in f if line.strip()]
-            return model, classes, where
+            return model, classes, where, folder_clahe(folder)
     return None
 
 
@@ -206,9 +217,12 @@ def _judge(tflite, export_dir, classes, drive, tolerance, run_dir, steps):
     from train.camera_check import check_camera
     from train.data import load_export
     from train.evaluate import classification_metrics, plot_confusion, predict_tflite
+    from train.run_files import read_metrics
+    from train.runs import run_clahe
 
     val = load_export(export_dir).split("val")
-    new = classification_metrics(val.hard, predict_tflite(tflite, val.x), classes)
+    new = classification_metrics(val.hard, predict_tflite(tflite, val.with_clahe(run_clahe(read_metrics(run_dir))).x),
+                                 classes)
     steps["evaluate"] = {"int8_val_accuracy": new["accuracy"], "int8_val_macro_f1": new["macro_f1"],
                          "samples": new["samples"]}
     plot_confusion(new["confusion"], classes, os.path.join(run_dir, "loop_confusion.png"),
@@ -221,9 +235,10 @@ def _judge(tflite, export_dir, classes, drive, tolerance, run_dir, steps):
     current = current_model(drive)
     current_accuracy = None
     if current is not None:
-        model, current_classes, where = current
+        model, current_classes, where, current_clahe = current
         if current_classes == classes:
-            current_accuracy = classification_metrics(val.hard, predict_tflite(model, val.x), classes)["accuracy"]
+            current_accuracy = classification_metrics(val.hard, predict_tflite(model, val.with_clahe(current_clahe).x),
+                                                      classes)["accuracy"]
             steps["gate_current"] = {"from": where, "int8_val_accuracy": current_accuracy}
         else:
             steps["gate_current"] = {"from": where, "note": f"classes {current_classes} differ; not comparable"}

@@ -39,15 +39,15 @@ EVAL_TRUTH = "eval_truth"
 BATCH = 1024
 
 
-def load_faces(paths, size, *, quiet=False, desc="reading faces"):
-    """uint8 faces (N, size, size) from image files, cropped and resized as the export does."""
+def load_faces(paths, size, *, clahe=0.0, quiet=False, desc="reading faces"):
+    """uint8 faces (N, size, size) from image files, cropped and resized as the export does (then CLAHE if > 0)."""
     from curate.score_pass import load_gray
-    from train.preprocess import to_model_input
+    from train.preprocess import clahe_faces, to_model_input
 
     out = np.empty((len(paths), size, size), dtype=np.uint8)
     for i, path in enumerate(tqdm(paths, desc=desc, unit=" img", disable=True if quiet else None, leave=False)):
         out[i] = to_model_input(load_gray(path), size)
-    return out
+    return clahe_faces(out, clahe)
 
 
 def run_scheme(run_dir):
@@ -85,7 +85,7 @@ def run_predict(name, run_dir, *, view_name=None, kind="float", quiet=False):
     from train.embed import embed_faces
     from train.evaluate import predict_tflite
     from train.run_files import TFLITE_NAME
-    from train.runs import load_run_model
+    from train.runs import load_run_model, run_clahe
 
     if kind not in KINDS:
         raise ValueError(f"unknown model kind {kind!r}; choose float or int8")
@@ -106,7 +106,7 @@ def run_predict(name, run_dir, *, view_name=None, kind="float", quiet=False):
     tflite = open(tflite_path, "rb").read() if kind == "int8" else None
     for at in tqdm(range(0, len(ids), BATCH), desc=f"predicting ({kind})", unit=" batch",
                    disable=True if quiet else None, leave=False):
-        faces = load_faces(paths[at:at + BATCH], size, quiet=True)
+        faces = load_faces(paths[at:at + BATCH], size, clahe=run_clahe(metrics), quiet=True)
         p, z, e = embed_faces(model, faces)
         if kind == "int8":
             p = predict_tflite(tflite, faces).astype(np.float32)

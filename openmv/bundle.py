@@ -7,6 +7,7 @@
     trained.txt      the same; recent firmware loads <model>.txt with the model
     main.py          openmv/camera/main.py: face detection + classification
     face_box.py      openmv/camera/face_box.py: the face crop box (the host's preprocessing imports it too)
+    face_finder.py   openmv/camera/face_finder.py: FOMO or Haar face detection for firmware 4.5.x-5.x
     model.json       classes, scheme, input size, quantization, metrics, data lineage
 
 The model defaults to the one shipped in ``openmv/model/``; ``--run DIR``
@@ -25,8 +26,9 @@ from datasets.media import atomic_folder
 PACKAGE = os.path.dirname(os.path.abspath(__file__))
 SHIPPED_MODEL = os.path.join(PACKAGE, "model")
 CAMERA_SCRIPTS = os.path.join(PACKAGE, "camera")
-BUNDLE_FILES = ("trained.tflite", "labels.txt", "trained.txt", "main.py", "face_box.py", "model.json")
-CAMERA_CODE = ("main.py", "face_box.py")  # MicroPython from openmv/camera/, copied as they are
+BUNDLE_FILES = ("trained.tflite", "labels.txt", "trained.txt", "main.py", "face_box.py", "face_finder.py",
+                "model.json")
+CAMERA_CODE = ("main.py", "face_box.py", "face_finder.py")  # MicroPython from openmv/camera/, copied as they are
 
 
 def sha256(path):
@@ -54,6 +56,7 @@ def model_source(run_dir=None):
 def make_bundle(out_dir, *, run_dir=None, overwrite=True):
     """Write the bundle folder; return its model.json dict."""
     from train.camera_check import check_camera, read_tflite
+    from train.preprocess import CLAHE_TILES
     from train.quantize import input_quantization, input_shape
 
     tflite_path, metrics = model_source(run_dir)
@@ -80,7 +83,9 @@ def make_bundle(out_dir, *, run_dir=None, overwrite=True):
             "classes": classes,
             "scheme": export.get("scheme"),
             "input": {"height": height, "width": width, "channels": channels, "dtype": "int8",
-                      "scale": scale, "zero_point": zero_point, "camera_feeds": "pixel - 128"},
+                      "scale": scale, "zero_point": zero_point, "camera_feeds": "pixel - 128",
+                      "clahe": float(metrics.get("settings", {}).get("clahe", 0.0) or 0.0),
+                      "clahe_tiles": CLAHE_TILES},
             "model": metrics.get("model"),
             "metrics": {split: {kind: {k: v[k] for k in ("accuracy", "macro_f1", "samples")}
                                 for kind, v in val_kinds.items()}

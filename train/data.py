@@ -42,6 +42,12 @@ class Split:
         """The samples at ``index`` (int or bool array) as a new Split."""
         return Split(*(getattr(self, f.name)[index] for f in dataclasses.fields(self)))
 
+    def with_clahe(self, clip_limit):
+        """The split with CLAHE applied to its faces (:func:`train.preprocess.clahe_faces`); itself for 0."""
+        from train.preprocess import clahe_faces
+
+        return dataclasses.replace(self, x=clahe_faces(self.x, clip_limit)) if clip_limit > 0 else self
+
 
 @dataclasses.dataclass
 class Export:
@@ -52,6 +58,12 @@ class Export:
     @property
     def classes(self):
         return list(self.manifest["classes"])
+
+    def with_clahe(self, clip_limit):
+        """The export with CLAHE applied to every split's faces (a run trained with ``--clahe``); itself for 0."""
+        if clip_limit <= 0:
+            return self
+        return dataclasses.replace(self, splits={k: s.with_clahe(clip_limit) for k, s in self.splits.items()})
 
     def split(self, name):
         """A split by name; ValueError if it is empty (nothing to train or validate on)."""

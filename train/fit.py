@@ -257,7 +257,9 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
     settings = settings or TrainSettings()
     check_settings(settings)
     keras.utils.set_random_seed(settings.seed)
-    export = load_export(export_path)
+    export = load_export(export_path).with_clahe(settings.clahe)
+    if settings.clahe > 0:
+        train_split, val_split = (s and s.with_clahe(settings.clahe) for s in (train_split, val_split))
     classes = export.classes
     train, val, report_val, selection = training_splits(export, settings, train_split, val_split)
     full_shape = model_input_shape(settings)

@@ -51,10 +51,28 @@ def to_model_input(gray, size=48):
             gray = gray[y0:y0 + side, x0:x0 + side]
         else:
             gray = crop_with_margin(gray, box)
+    return resize_face(gray, size)
+
+
+def resize_face(gray, size):
+    """A square uint8 crop (S, S) → uint8 (size, size): INTER_AREA down, INTER_LINEAR up, as every path resizes."""
     if gray.shape[:2] != (size, size):
         interpolation = cv2.INTER_AREA if gray.shape[0] > size else cv2.INTER_LINEAR
         gray = cv2.resize(gray, (size, size), interpolation=interpolation)
     return np.ascontiguousarray(gray, dtype=np.uint8)
+
+
+def face_from_frame(gray, size=48):
+    """A camera-style frame (H, W) uint8 → (face uint8 (size, size), box (x, y, w, h)), or (None, None).
+
+    The largest Haar face, the camera's square margin box, the shared resize:
+    what :func:`to_model_input` does to a large frame, without its
+    centre-square fallback (a capture with no face is no sample).
+    """
+    box = largest_face(gray)
+    if box is None:
+        return None, None
+    return resize_face(crop_with_margin(gray, box), size), box
 
 
 def resize_faces(x_uint8, size):
@@ -72,6 +90,31 @@ def resize_faces(x_uint8, size):
     out = np.empty((len(x_uint8), size, size), dtype=np.uint8)
     for i, face in enumerate(x_uint8):
         out[i] = cv2.resize(face, (size, size), interpolation=interpolation)
+    return out
+
+
+CLAHE_TILES = 8  # tiles per side, as OpenMV's histeq(adaptive=True) (Zuiderveld's CLAHE) and OpenCV's default
+
+
+def clahe_faces(x_uint8, clip_limit, tiles=CLAHE_TILES):
+    """Contrast-limited adaptive histogram equalisation of uint8 faces (N, H, W) or one face (H, W); same shape.
+
+    OpenCV's CLAHE with ``clipLimit=clip_limit`` on a ``tiles`` x ``tiles``
+    grid: the host side of ``img.histeq(adaptive=True, clip_limit=...)``
+    that ``main.py`` runs on the 48x48 crop. ``clip_limit`` 0 returns the
+    faces as they are.
+    """
+    x_uint8 = np.asarray(x_uint8)
+    if clip_limit <= 0:
+        return x_uint8
+    if x_uint8.dtype != np.uint8 or x_uint8.ndim not in (2, 3):
+        raise ValueError(f"CLAHE takes uint8 (N, H, W) or (H, W) faces, got {x_uint8.dtype} {x_uint8.shape}")
+    clahe = cv2.createCLAHE(clipLimit=float(clip_limit), tileGridSize=(tiles, tiles))
+    if x_uint8.ndim == 2:
+        return clahe.apply(x_uint8)
+    out = np.empty_like(x_uint8)
+    for i, face in enumerate(x_uint8):
+        out[i] = clahe.apply(face)
     return out
 
 

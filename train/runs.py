@@ -25,10 +25,21 @@ def load_run_model(run_dir):
     return keras.models.load_model(path)
 
 
+def run_clahe(metrics):
+    """The CLAHE clip limit a run was trained with (0: none), from its metrics dict."""
+    return float(metrics.get("settings", {}).get("clahe", 0.0) or 0.0)
+
+
+def run_export(metrics, export_path=None):
+    """The run's export (or ``export_path``), its faces as the run's model sees them (CLAHE if it was trained so)."""
+    export = load_export(export_path or metrics["export"]["path"], expect_classes=metrics["classes"])
+    return export.with_clahe(run_clahe(metrics))
+
+
 def quantize_run(run_dir, *, export_path=None, require_camera_fit=False):
     """int8-convert a run's model; return (tflite path, camera report)."""
     metrics = read_metrics(run_dir)
-    export = load_export(export_path or metrics["export"]["path"], expect_classes=metrics["classes"])
+    export = run_export(metrics, export_path)
     model = load_run_model(run_dir)
     tflite = quantize_int8(model, resize_faces(export.split("train").x, model.input_shape[1]))  # the model's geometry
     path = os.path.join(run_dir, TFLITE_NAME)
@@ -68,7 +79,7 @@ def evaluate_run(run_dir, *, export_path=None, split="val", tta=False):
     inferences per face, twice the camera's latency.
     """
     metrics = read_metrics(run_dir)
-    export = load_export(export_path or metrics["export"]["path"], expect_classes=metrics["classes"])
+    export = run_export(metrics, export_path)
     data = export.split(split)
     model = load_run_model(run_dir)
     probs = {"float": predict_keras(model, data.x)}

@@ -43,6 +43,7 @@ class TrainSettings:
     ema_decay: float = 0.0  # > 0: validate and keep an exponential moving average of the weights (per step)
     holdout: float = 0.0  # > 0: validate (choose the epoch) on this share of train, near-duplicate groups whole;
     # the export's val split (PublicTest) is then only evaluated once, at the end
+    clahe: float = 0.0  # > 0: CLAHE clip limit applied to every face before the model (host and camera alike)
     init: str = ""  # a run directory or "shipped": start from its weights (fine-tuning; see train/warm_start.py)
     select_best: bool = True  # keep the best val epoch (early stopping); False: no validation during training,
     # the last weights are kept (cross-validation for label quality, where selecting on the held-out labels would

@@ -1,12 +1,12 @@
 # TinyVision Curate: collect face crops on the OpenMV Cam for the next retrain.
 #
-# MicroPython, runs on the camera. Detects faces with the same Haar cascade
-# and margin as main.py and saves 48x48 grayscale crops to the SD card as
+# MicroPython, runs on the camera. Detects faces with the same face finder
+# (face_finder.py) and margin (face_box.py) as main.py and saves 48x48 grayscale crops to the SD card as
 #     captures/<session>/<label>/<n>.pgm
 # which `curate build --captures <sd>/captures` ingests as-is. The label
 # starts as "unlabeled"; a button between pin P4 and GND steps through
 # LABELS (the LED blinks the label's index). At most one crop per SAVE_EVERY_MS.
-# Copy face_box.py (the crop box main.py and the host share; in every bundle) beside it.
+# Copy face_box.py and face_finder.py (main.py's crop box and detector; in every bundle) beside it.
 
 import os
 import time
@@ -15,18 +15,19 @@ import image
 import pyb
 import sensor
 from face_box import face_roi
+from face_finder import FaceFinder
 
 LABELS = ["unlabeled", "neutral", "happiness", "surprise", "sadness", "anger"]
 CROP_SIZE = 48
 SAVE_EVERY_MS = 500
-MIN_FACE = 40
 
 sensor.reset()
 sensor.set_pixformat(sensor.GRAYSCALE)
 sensor.set_framesize(sensor.QVGA)
 sensor.skip_frames(time=2000)
 
-cascade = image.HaarCascade("frontalface", stages=25)
+finder = FaceFinder()
+print("face finder:", finder.path)
 button = pyb.Pin("P4", pyb.Pin.IN, pyb.Pin.PULL_UP)
 led = pyb.LED(3)
 
@@ -72,10 +73,10 @@ while True:
             pyb.delay(80)
         print("label:", LABELS[label_index])
     was_pressed = pressed
-    faces = [f for f in img.find_features(cascade, threshold=0.75, scale_factor=1.25) if f[2] >= MIN_FACE]
-    if not faces or time.ticks_diff(time.ticks_ms(), last_save) < SAVE_EVERY_MS:
+    box = finder.largest(img)
+    if box is None or time.ticks_diff(time.ticks_ms(), last_save) < SAVE_EVERY_MS:
         continue
-    roi = face_roi(max(faces, key=lambda f: f[2] * f[3]), img.width(), img.height())
+    roi = face_roi(box, img.width(), img.height())
     crop = img.copy(roi=roi, x_size=CROP_SIZE, y_size=CROP_SIZE, hint=image.BILINEAR)
     folder = "%s/%s" % (session_dir, LABELS[label_index])
     makedirs(folder)

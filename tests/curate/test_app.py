@@ -1,81 +1,31 @@
-"""The FiftyOne App served by `curate app`, loaded in headless Chromium."""
+"""The FiftyOne App served by `curate app`, loaded in headless Chromium through Playwright."""
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-
-import pytest
-
+from browser import chromium_page, listening_only_on_loopback, needs_chromium, served_app
 from curate.demo import write_demo_sources
 from curate.pipeline import BuildPlan, run_build
 from curate.score_pass import score_dataset
-
-CHROMIUM = shutil.which("chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from fixtures import run_curate
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_http(url, process, timeout=120):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"curate app exited with {process.returncode}: {process.stdout.read()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(1)
-    raise TimeoutError(f"{url} did not answer within {timeout} s")
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (make test installs it as root)")
+@needs_chromium
 def test_app_shows_dataset_and_view_in_chromium(tmp_path, workspace, dataset_name):
     sources = write_demo_sources(str(tmp_path / "demo"), seed=2)
     run_build(BuildPlan(rafdb=sources["rafdb"], captures=sources["captures"]), dataset_name=dataset_name,
               workspace=workspace, quiet=True)
     score_dataset(dataset_name, quiet=True)
-    port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    app = subprocess.Popen(
-        [sys.executable, "-m", "curate.cli", "app", "--workspace", str(workspace.root), "--dataset", dataset_name,
-         "--view", "clean-train", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}/datasets/{dataset_name}"
-        wait_http(url, app)
-        assert _listening_only_on_loopback(port)
-        dom = subprocess.run(
-            [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'chromium'}", "--virtual-time-budget=20000",
-             "--dump-dom", url + "?view=clean-train"],
-            capture_output=True, text=True, timeout=120,
-        ).stdout
-        assert dataset_name in dom, "the App page does not name the dataset"
-        assert "dispute_score" in dom and "sample_key" in dom, "the sidebar does not list our fields"
-    finally:
-        app.terminate()
-        try:
-            out, _ = app.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            app.kill()
-            out, _ = app.communicate()
-    assert f"FiftyOne App: http://127.0.0.1:{port}/datasets/{dataset_name}?view=clean-train" in out
+    with served_app(dataset_name, workspace, "--view", "clean-train") as (url, port):
+        assert listening_only_on_loopback(port)
+        with chromium_page() as page:
+            page.goto(url + "?view=clean-train")
+            page.get_by_text("dispute_score").first.wait_for()
+            html, text = page.content(), page.inner_text("body")
+            page.screenshot(path=str(tmp_path / "app.png"))
+    assert dataset_name in html, "the App page does not name the dataset"
+    assert "sample_key" in text and "clean-train" in text, "the sidebar does not list our fields, or the view"
 
 
-def _listening_only_on_loopback(port):
-    import psutil
-
-    addresses = [c.laddr.ip for c in psutil.net_connections(kind="tcp")
-                 if c.status == psutil.CONN_LISTEN and c.laddr.port == port]
-    return bool(addresses) and all(ip == "127.0.0.1" for ip in addresses)
+def test_app_panel_needs_predictions(tmp_path, workspace, dataset_name):
+    sources = write_demo_sources(str(tmp_path / "demo"), seed=2)
+    run_build(BuildPlan(rafdb=sources["rafdb"]), dataset_name=dataset_name, workspace=workspace, quiet=True)
+    out = run_curate("app", "--dataset", dataset_name, "--panel", "evaluation", workspace=workspace)
+    assert out.returncode != 0 and "curate predict" in out.stderr and "Traceback" not in out.stderr

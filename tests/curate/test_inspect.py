@@ -1,9 +1,11 @@
 """curate predict / explain on a real FiftyOne dataset: predictions, evaluation, embeddings map, heatmaps, report."""
 
+import os
 
 import numpy as np
 import pytest
 
+from browser import chromium_page, dismiss_popups, needs_chromium, served_app
 from curate.demo import write_demo_sources
 from curate.export import export_dataset
 from curate.pipeline import BuildPlan, run_build
@@ -116,3 +118,45 @@ def test_predict_errors_are_one_line(predicted, tmp_path):
     int8 = run_curate("predict", predicted["run"], "--kind", "int8", "--dataset", predicted["name"],
                       workspace=predicted["workspace"])
     assert int8.returncode != 0 and "curate quantize" in int8.stderr
+
+
+@needs_chromium
+def test_app_draws_predictions_crowd_heatmaps_evaluation_and_embeddings_panels(predicted, tmp_path):
+    """The App on the predicted dataset: fields in the sidebar, a heatmap in the sample modal, both panels.
+
+    Screenshots go to ``$CURATE_SCREENSHOTS`` when set (the README's come from this test on demo faces).
+    """
+    shots = os.environ.get("CURATE_SCREENSHOTS") or str(tmp_path)
+    os.makedirs(shots, exist_ok=True)
+    ds, name, workspace = predicted["ds"], predicted["name"], predicted["workspace"]
+    explained = ds.exists("heatmap").first().id
+    with served_app(name, workspace) as (url, _), chromium_page() as page:
+        page.goto(url)
+        for field in ("prediction", "crowd", "heatmap", "eval"):
+            page.get_by_text(field, exact=True).first.wait_for()
+        dismiss_popups(page)
+        page.wait_for_timeout(3000)
+        page.screenshot(path=os.path.join(shots, "app-grid.png"))
+        page.goto(f"{url}?id={explained}")
+        page.get_by_text("heatmap", exact=True).last.wait_for()
+        page.wait_for_timeout(3000)
+        page.screenshot(path=os.path.join(shots, "app-heatmap.png"))
+    with served_app(name, workspace, "--panel", "evaluation") as (url, _), chromium_page() as page:
+        page.goto(url)
+        page.get_by_text("1 Model Evaluations").first.wait_for()
+        dismiss_popups(page)
+        page.get_by_text("eval", exact=True).last.click()  # the panel's run card (the first is the sidebar's field)
+        page.get_by_text("Confusion Matrices").first.wait_for()
+        page.get_by_text("Accuracy", exact=True).first.wait_for()
+        page.wait_for_timeout(2000)
+        page.screenshot(path=os.path.join(shots, "app-evaluation.png"))
+    with served_app(name, workspace, "--panel", "embeddings") as (url, _), chromium_page() as page:
+        page.goto(url)
+        page.get_by_text("embeddings_map", exact=True).first.wait_for()
+        dismiss_popups(page)
+        page.get_by_text("embeddings_map", exact=True).last.click()
+        page.get_by_text(f"{len(ds)} points").first.wait_for()
+        page.wait_for_timeout(3000)
+        page.screenshot(path=os.path.join(shots, "app-embeddings.png"))
+    for png in ("app-grid.png", "app-heatmap.png", "app-evaluation.png", "app-embeddings.png"):
+        assert os.path.getsize(os.path.join(shots, png)) > 20_000

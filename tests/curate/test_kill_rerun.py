@@ -42,10 +42,13 @@ def new_name():
 
 
 def _plain(value):
+    """A label as a dict without its ``_id`` (random per write), at every depth (``crowd`` nests labels)."""
     if hasattr(value, "to_dict"):
         value = value.to_dict()
-        value.pop("_id", None)
-        return value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if k != "_id"}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
     return value
 
 

@@ -43,7 +43,7 @@ def test_loop_flashes_then_gate_refuses_a_worse_model(setup, workspace, tmp_path
                       workspace=workspace, quiet=True, echo=lambda *a: None)
     assert record["gate"]["passed"] and record["steps"]["ingest"]["added"] == 30
     assert sorted(record["steps"]["flash"]["changed"]) == sorted(
-        ["trained.tflite", "labels.txt", "trained.txt", "main.py", "face_box.py", "model.json"])
+        ["trained.tflite", "labels.txt", "trained.txt", "main.py", "face_box.py", "face_finder.py", "model.json"])
     run_dir = record["steps"]["train"]["run"]
     saved = json.load(open(os.path.join(run_dir, "loop.json")))
     assert saved["model"]["label_snapshot"] == record["steps"]["export"]["content_hash"]

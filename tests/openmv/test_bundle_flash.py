@@ -92,7 +92,7 @@ def test_bundle_refuses_a_model_the_camera_cannot_run(tmp_path, run):
         make_bundle(tmp_path / "b", run_dir=str(tmp_path))
 
 
-@pytest.mark.parametrize("script", ["main.py", "capture.py", "face_box.py"])
+@pytest.mark.parametrize("script", ["main.py", "capture.py", "face_box.py", "face_finder.py"])
 def test_camera_scripts_compile_with_mpy_cross(script, tmp_path):
     exe = mpy_cross()
     out = tmp_path / "out.mpy"

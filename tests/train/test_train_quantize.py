@@ -239,4 +239,45 @@ def test_model_geometry_reaches_the_bundle_and_the_camera_script(tmp_path):
     assert info["input"] == {**info["input"], "height": 40, "width": 40, "channels": 1}
     saved = json.loads((tmp_path / "bundle" / "model.json").read_text())
     assert saved["input"]["height"] == 40  # main.py sizes its crops from this
-    assert 'json.load(f)["input"]["height"]' in (tmp_path / "bundle" / "main.py").read_text()
+    main = (tmp_path / "bundle" / "main.py").read_text()
+    assert 'json.load(f)["input"]' in main and 'int(info["height"])' in main
+    assert saved["input"]["clahe"] == 0.0  # trained without CLAHE: main.py equalises nothing
+
+
+def test_clahe_run_sees_equalised_faces_everywhere_and_the_camera_is_told(tmp_path):
+    from openmv.bundle import make_bundle
+    from train.evaluate import classification_metrics
+    from train.preprocess import clahe_faces
+
+    export = write_export(tmp_path / "export", n_train=24, n_val=8, size=48)
+    run = tmp_path / "run"
+    metrics = train_model(export, str(run), TrainSettings(epochs=1, batch_size=8, clahe=2.0), quiet=True)
+    assert metrics["settings"]["clahe"] == 2.0
+    quantize_run(str(run))
+    val = load_export(export).split("val")
+    equalised = clahe_faces(val.x, 2.0)
+    assert not np.array_equal(equalised, val.x)
+    model, tflite = load_run_model(str(run)), (run / "trained.tflite").read_bytes()
+    result = evaluate_run(str(run))  # the run's faces are equalised before both models
+    classes = metrics["classes"]
+    assert result["float"] == classification_metrics(val.hard, predict_keras(model, equalised), classes)
+    assert result["int8"] == classification_metrics(val.hard, predict_tflite(tflite, equalised), classes)
+    info = make_bundle(str(tmp_path / "bundle"), run_dir=str(run))
+    assert info["input"]["clahe"] == 2.0 and info["input"]["clahe_tiles"] == 8
+    assert "histeq(adaptive=True, clip_limit=CLAHE)" in (tmp_path / "bundle" / "main.py").read_text()
+
+
+def test_clahe_faces_is_opencv_clahe_per_face():
+    import cv2
+
+    from train.preprocess import clahe_faces
+
+    rng = np.random.default_rng(0)
+    faces = rng.integers(60, 120, (5, 48, 48)).astype(np.uint8)
+    out = clahe_faces(faces, 3.0)
+    reference = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
+    assert out.shape == faces.shape and all(np.array_equal(o, reference.apply(f)) for o, f in zip(out, faces))
+    assert np.array_equal(clahe_faces(faces[0], 3.0), out[0])
+    assert clahe_faces(faces, 0) is faces
+    with pytest.raises(ValueError, match="uint8"):
+        clahe_faces(faces.astype(np.float32), 2.0)
