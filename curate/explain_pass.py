@@ -43,8 +43,8 @@ def run_explain(name, run_dir, *, view_name=None, method="gradcam", limit=DEFAUL
 
     from train.embed import embed_faces
     from train.heatmaps import METHODS, class_heatmaps
-    from train.run_files import read_metrics
-    from train.runs import load_run_model, run_clahe
+    from train.run_files import read_metrics, run_clahe
+    from train.runs import load_run_model
 
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")

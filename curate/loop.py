@@ -217,8 +217,7 @@ def _judge(tflite, export_dir, classes, drive, tolerance, run_dir, steps):
     from train.camera_check import check_camera
     from train.data import load_export
     from train.evaluate import classification_metrics, plot_confusion, predict_tflite
-    from train.run_files import read_metrics
-    from train.runs import run_clahe
+    from train.run_files import read_metrics, run_clahe
 
     val = load_export(export_dir).split("val")
     new = classification_metrics(val.hard, predict_tflite(tflite, val.with_clahe(run_clahe(read_metrics(run_dir))).x),

@@ -84,8 +84,8 @@ def run_predict(name, run_dir, *, view_name=None, kind="float", quiet=False):
 
     from train.embed import embed_faces
     from train.evaluate import predict_tflite
-    from train.run_files import TFLITE_NAME
-    from train.runs import load_run_model, run_clahe
+    from train.run_files import TFLITE_NAME, run_clahe
+    from train.runs import load_run_model
 
     if kind not in KINDS:
         raise ValueError(f"unknown model kind {kind!r}; choose float or int8")
@@ -104,9 +104,10 @@ def run_predict(name, run_dir, *, view_name=None, kind="float", quiet=False):
     start = time.perf_counter()
     probs, logits, embeddings = [], [], []
     tflite = open(tflite_path, "rb").read() if kind == "int8" else None
+    clahe = run_clahe(metrics)
     for at in tqdm(range(0, len(ids), BATCH), desc=f"predicting ({kind})", unit=" batch",
                    disable=True if quiet else None, leave=False):
-        faces = load_faces(paths[at:at + BATCH], size, clahe=run_clahe(metrics), quiet=True)
+        faces = load_faces(paths[at:at + BATCH], size, clahe=clahe, quiet=True)
         p, z, e = embed_faces(model, faces)
         if kind == "int8":
             p = predict_tflite(tflite, faces).astype(np.float32)

@@ -58,6 +58,7 @@ def make_bundle(out_dir, *, run_dir=None, overwrite=True):
     from train.camera_check import check_camera, read_tflite
     from train.preprocess import CLAHE_TILES
     from train.quantize import input_quantization, input_shape
+    from train.run_files import run_clahe
 
     tflite_path, metrics = model_source(run_dir)
     tflite = read_tflite(tflite_path)
@@ -84,7 +85,7 @@ def make_bundle(out_dir, *, run_dir=None, overwrite=True):
             "scheme": export.get("scheme"),
             "input": {"height": height, "width": width, "channels": channels, "dtype": "int8",
                       "scale": scale, "zero_point": zero_point, "camera_feeds": "pixel - 128",
-                      "clahe": float(metrics.get("settings", {}).get("clahe", 0.0) or 0.0),
+                      "clahe": run_clahe(metrics),
                       "clahe_tiles": CLAHE_TILES},
             "model": metrics.get("model"),
             "metrics": {split: {kind: {k: v[k] for k in ("accuracy", "macro_f1", "samples")}

@@ -93,20 +93,6 @@ def can_preview():
         return False
 
 
-def _write_png(path, face):
-    import cv2
-
-    ok, data = cv2.imencode(".png", face)
-    if not ok:
-        raise ValueError(f"{path}: PNG encoding failed")
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(data.tobytes())
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def capture_faces(out, *, webcam=None, video=None, label=UNLABELED, session=None, every_ms=SAVE_EVERY_MS,
                   limit=None, size=SIZE, preview=None, quiet=False):
     """Save face crops from a webcam or video into ``out``; return a summary dict.
@@ -118,6 +104,7 @@ def capture_faces(out, *, webcam=None, video=None, label=UNLABELED, session=None
     import cv2
     from tqdm import tqdm
 
+    from datasets.media import encode_png, write_atomic
     from train.preprocess import face_from_frame
 
     folder_label = capture_label(label)
@@ -151,8 +138,7 @@ def capture_faces(out, *, webcam=None, video=None, label=UNLABELED, session=None
             if face is not None:
                 with_face += 1
                 if last_saved_ms is None or now_ms - last_saved_ms >= every_ms:
-                    os.makedirs(folder, exist_ok=True)
-                    _write_png(os.path.join(folder, f"{number:05d}.png"), face)
+                    write_atomic(os.path.join(folder, f"{number:05d}.png"), encode_png(face))
                     number += 1
                     last_saved_ms = now_ms
             if show:

@@ -44,13 +44,12 @@ def crop_with_margin(gray, box, margin=MARGIN):
 def to_model_input(gray, size=48):
     """Grayscale uint8 (H, W) → uint8 (size, size) face, cropped if the frame is large."""
     if min(gray.shape[:2]) >= FACE_SEARCH_MIN_SIDE:
-        box = largest_face(gray)
-        if box is None:
-            side = min(gray.shape[:2])  # no face found: centre square
-            y0, x0 = (gray.shape[0] - side) // 2, (gray.shape[1] - side) // 2
-            gray = gray[y0:y0 + side, x0:x0 + side]
-        else:
-            gray = crop_with_margin(gray, box)
+        face, _ = face_from_frame(gray, size)
+        if face is not None:
+            return face
+        side = min(gray.shape[:2])  # no face found: centre square
+        y0, x0 = (gray.shape[0] - side) // 2, (gray.shape[1] - side) // 2
+        gray = gray[y0:y0 + side, x0:x0 + side]
     return resize_face(gray, size)
 
 

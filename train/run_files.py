@@ -73,3 +73,8 @@ def is_trained(run_dir):
 
 def is_quantized(run_dir):
     return os.path.isfile(os.path.join(run_dir, TFLITE_NAME))
+
+
+def run_clahe(metrics):
+    """The CLAHE clip limit a run was trained with (0: none), from its ``metrics.json`` dict."""
+    return float(metrics.get("settings", {}).get("clahe", 0.0) or 0.0)

@@ -10,7 +10,7 @@ import os
 from train.camera_check import camera_report, read_tflite
 from train.data import load_export
 from train.evaluate import classification_metrics, plot_confusion, predict_keras, predict_tflite
-from train.run_files import CAMERA_NAME, MODEL_NAME, TFLITE_NAME, read_metrics, update_metrics, write_json
+from train.run_files import CAMERA_NAME, MODEL_NAME, TFLITE_NAME, read_metrics, run_clahe, update_metrics, write_json
 from train.preprocess import resize_faces
 from train.quantize import quantize_int8
 
@@ -23,11 +23,6 @@ def load_run_model(run_dir):
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{run_dir}: no {MODEL_NAME}; run `curate train` first")
     return keras.models.load_model(path)
-
-
-def run_clahe(metrics):
-    """The CLAHE clip limit a run was trained with (0: none), from its metrics dict."""
-    return float(metrics.get("settings", {}).get("clahe", 0.0) or 0.0)
 
 
 def run_export(metrics, export_path=None):
