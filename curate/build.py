@@ -41,7 +41,7 @@ from labels import kill_points
 BATCH_SIZE = 1000
 COMPARED = (
     "filepath", "source", "source_id", "split", "subject", "raw_label",
-    "raw_split", "fer2013_label", "votes", "soft_label", "ground_truth",
+    "raw_split", "fer2013_label", "votes", "soft_label", "valence", "arousal", "ground_truth",
 )
 REVIEW_FIELDS = ("annotator_votes", *SOURCE_FIELDS)  # see curate.annotations
 

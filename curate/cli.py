@@ -37,6 +37,9 @@ def cli():
 @click.option("--ferplus-png", type=click.Path(file_okay=False), help="FERPlus PNG layout (FER2013Train/*.png + label.csv).")
 @click.option("--rafdb", type=click.Path(file_okay=False), help="RAF-DB basic root (EmoLabel/, Image/aligned/).")
 @click.option("--ckplus", type=click.Path(file_okay=False), help="CK+ root (cohn-kanade-images/ + Emotion/) or CK+48 folder.")
+@click.option("--affectnet", type=click.Path(file_okay=False),
+              help="AffectNet root (Manually_Annotated_file_lists/ + Manually_Annotated_Images/, or train_set/ + val_set/).")
+@click.option("--jaffe", type=click.Path(file_okay=False), help="JAFFE folder (KA.AN1.39.tiff ...).")
 @click.option("--captures", type=click.Path(file_okay=False), help="Captures root (<session>/<label|unlabeled>/<image>).")
 @click.option("--skip-bad", is_flag=True,
               help="Skip image files that do not decode and list them, instead of stopping the build.")

@@ -10,11 +10,13 @@ import dataclasses
 from typing import Optional
 
 from curate.build import DatasetBuilder
+from datasets.affectnet import affectnet_adapter
 from datasets.crowd_field import refresh_crowd
 from datasets.captures import Captures
 from datasets.ckplus import CKPlus, CKPlus48, is_original_layout
 from datasets.fer2013 import STANDARD_LAYOUT, FER2013CSV, FER2013Folders
 from datasets.ferplus import FERPlusFolders, pair_votes, read_vote_table, unpaired_rows
+from datasets.jaffe import JAFFE
 from datasets.rafdb import RAFDB
 
 MERGES = ("ferplus",)
@@ -31,6 +33,8 @@ class BuildPlan:
     ferplus_png: Optional[str] = None
     rafdb: Optional[str] = None
     ckplus: Optional[str] = None
+    affectnet: Optional[str] = None
+    jaffe: Optional[str] = None
     captures: Optional[str] = None
     skip_bad: bool = False  # broken image files: skip and list them (build summary, dataset.info) instead of stopping
 
@@ -46,10 +50,11 @@ class BuildPlan:
                 raise ValueError("--merge ferplus needs --fer2013 PATH: votes pair with FER2013 CSV rows by position")
         elif self.ferplus:
             raise ValueError("--ferplus is only read with --merge ferplus")
-        if not any([self.fer2013, self.fer2013_images, self.ferplus_png, self.rafdb, self.ckplus, self.captures]):
+        if not any([self.fer2013, self.fer2013_images, self.ferplus_png, self.rafdb, self.ckplus, self.affectnet,
+                    self.jaffe, self.captures]):
             raise ValueError(
                 "nothing to build: pass at least one source "
-                "(--fer2013, --fer2013-images, --ferplus-png, --rafdb, --ckplus, --captures)"
+                "(--fer2013, --fer2013-images, --ferplus-png, --rafdb, --ckplus, --affectnet, --jaffe, --captures)"
             )
 
 
@@ -73,6 +78,8 @@ def run_build(plan, *, dataset_name, workspace, quiet=False, echo=print):
         (plan.ferplus_png, FERPlusFolders),
         (plan.rafdb, RAFDB),
         (plan.ckplus, _ckplus_adapter),
+        (plan.affectnet, affectnet_adapter),
+        (plan.jaffe, JAFFE),
         (plan.captures, Captures),
     ):
         if path:

@@ -9,6 +9,9 @@ ferplus-png        :class:`datasets.ferplus.FERPlusFolders`    FER2013Train/*.pn
 rafdb              :class:`datasets.rafdb.RAFDB`               EmoLabel/ + Image/aligned/
 ckplus             :class:`datasets.ckplus.CKPlus`             cohn-kanade-images/ + Emotion/
 ckplus48           :class:`datasets.ckplus.CKPlus48`           <class>/S###_###_#.png
+affectnet          :class:`datasets.affectnet.AffectNet`       Manually_Annotated_file_lists/ + _Images/
+affectnet          :class:`datasets.affectnet.AffectNetCropped` train_set/images + annotations/*.npy
+jaffe              :class:`datasets.jaffe.JAFFE`               KA.AN1.39.tiff
 captures           :class:`datasets.captures.Captures`         <session>/<label>/<image>
 =================  ==========================================  ===================
 

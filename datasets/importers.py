@@ -28,10 +28,12 @@ from datasets.crowd_field import refresh_crowd
 from datasets.samples import field_types, make_sample, prepare_dataset, record_fields
 from datasets.media import write_png
 from datasets.names import ANNOTATOR_VOTES
+from datasets.affectnet import affectnet_adapter
 from datasets.captures import Captures
 from datasets.ckplus import CKPlus, CKPlus48, is_original_layout
 from datasets.fer2013 import FER2013CSV, FER2013Folders
 from datasets.ferplus import FERPlusFolders, pair_votes, read_vote_table
+from datasets.jaffe import JAFFE
 from datasets.rafdb import RAFDB
 
 
@@ -86,6 +88,7 @@ class FaceRecordImporter(foud.GenericSampleDatasetImporter):
         schema.update(
             votes=fo.ListField(fo.IntField()),
             soft_label=fo.ListField(fo.FloatField()),
+            valence=fo.FloatField(), arousal=fo.FloatField(),
             ground_truth=fo.EmbeddedDocumentField(fo.Classification),
         )
         return schema
@@ -135,6 +138,18 @@ class CKPlusImporter(FaceRecordImporter):
         return CKPlus(self.dataset_dir) if is_original_layout(self.dataset_dir) else CKPlus48(self.dataset_dir)
 
 
+class AffectNetImporter(FaceRecordImporter):
+    """AffectNet's original release (file lists + face boxes; crops written under ``media_dir``) or the cropped one."""
+
+    def make_records(self):
+        return affectnet_adapter(self.dataset_dir)
+
+
+class JAFFEImporter(FaceRecordImporter):
+    def make_records(self):
+        return JAFFE(self.dataset_dir)
+
+
 class CapturesImporter(FaceRecordImporter):
     def make_records(self):
         return Captures(self.dataset_dir)
@@ -181,4 +196,6 @@ FER2013FoldersDataset = _dataset_type("FER2013FoldersDataset", FER2013FoldersImp
 FERPlusFoldersDataset = _dataset_type("FERPlusFoldersDataset", FERPlusFoldersImporter, "FERPlus PNG folders + label.csv.")
 RAFDBDataset = _dataset_type("RAFDBDataset", RAFDBImporter, "RAF-DB basic expressions.")
 CKPlusDataset = _dataset_type("CKPlusDataset", CKPlusImporter, "CK+ original layout or CK+48.")
+AffectNetDataset = _dataset_type("AffectNetDataset", AffectNetImporter, "AffectNet, either release.")
+JAFFEDataset = _dataset_type("JAFFEDataset", JAFFEImporter, "JAFFE (file-name labels).")
 CapturesDataset = _dataset_type("CapturesDataset", CapturesImporter, "Camera / webcam captures.")

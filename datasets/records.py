@@ -45,10 +45,12 @@ class FaceRecord:
         raw_label: the label exactly as the source wrote it (str), or None.
         filepath: absolute path of the image on disk, or None when the source
             stores pixels (then ``pixels`` is set).
-        pixels: uint8 array (H, W) for sources that store pixels (FER2013 CSV).
+        pixels: uint8 array (H, W) gray or (H, W, 3) BGR for sources whose
+            faces are made here (FER2013 CSV, AffectNet crops, JAFFE TIFFs).
         subject: person id where the source knows it (CK+ ``S005``).
         raw_split: the source's own split name (``PublicTest``, ``train`` ...).
         votes: 10 crowd vote counts in FERPlus column order, or None.
+        valence, arousal: AffectNet's continuous affect in [-1, 1], or None.
     """
 
     source: str
@@ -61,6 +63,8 @@ class FaceRecord:
     subject: Optional[str] = None
     raw_split: Optional[str] = None
     votes: Optional[tuple] = None
+    valence: Optional[float] = None
+    arousal: Optional[float] = None
 
     @property
     def key(self):

@@ -27,6 +27,7 @@ def field_types():
         "subject": text, "raw_label": text, "raw_split": text, "fer2013_label": text,
         "votes": (fo.ListField, {"subfield": fo.IntField}),
         "soft_label": (fo.ListField, {"subfield": fo.FloatField}),
+        "valence": (fo.FloatField, {}), "arousal": (fo.FloatField, {}),
         "ground_truth": (fo.EmbeddedDocumentField, {"embedded_doc_type": fo.Classification}),
     }
 
@@ -82,6 +83,8 @@ def record_fields(records, media_dir):
             "fer2013_label": fer2013_label(record),
             "votes": list(record.votes) if record.votes is not None else None,
             "soft_label": soft,
+            "valence": record.valence,
+            "arousal": record.arousal,
             "ground_truth": record.label,  # a label name here; Classification on write
         })
     return out

@@ -31,6 +31,18 @@ CKPLUS_EMOTION = {
     0: "neutral", 1: "anger", 2: "contempt", 3: "disgust",
     4: "fear", 5: "happiness", 6: "sadness", 7: "surprise",
 }
+#: AffectNet ``expression`` codes with a class (both releases).
+AFFECTNET_EXPRESSION = {
+    0: "neutral", 1: "happiness", 2: "sadness", 3: "surprise",
+    4: "fear", 5: "disgust", 6: "anger", 7: "contempt",
+}
+#: AffectNet codes without one: 8 None, 9 Uncertain, 10 Non-Face → the FERPlus vote column they mean.
+AFFECTNET_UNLABELLED = {8: "unknown", 9: "unknown", 10: "NF"}
+#: JAFFE file-name expression codes (``KA.AN1.39.tiff``).
+JAFFE_EXPRESSION = {
+    "AN": "anger", "DI": "disgust", "FE": "fear", "HA": "happiness",
+    "NE": "neutral", "SA": "sadness", "SU": "surprise",
+}
 
 #: English folder names used by image-folder repackagings (Kaggle FER2013,
 #: CK+48, captures) mapped to canonical classes.
