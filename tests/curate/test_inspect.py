@@ -32,7 +32,9 @@ def predicted(tmp_path_factory, workspace):
                          "--out", str(root / "grid.png"), workspace=workspace)
     import fiftyone as fo
 
-    yield {"name": name, "run": run, "root": root, "ds": fo.load_dataset(name), "predict": predict,
+    ds = fo.load_dataset(name)
+    ds.reload()  # this process holds the dataset from run_build; the CLI children added fields since
+    yield {"name": name, "run": run, "root": root, "ds": ds, "predict": predict,
            "explain": explain, "workspace": workspace}
     fo.delete_dataset(name)
 
