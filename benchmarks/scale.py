@@ -1,7 +1,8 @@
 """Scale benchmark: build, score, views, label-quality (baseline) and export on N synthetic faces.
 
 The source is a FER2013-format CSV of N rows made from the real FER2013
-faces: row k is base face ``k mod 35,887`` with a seeded perturbation
+faces: row k is base face ``k mod M`` (M = the labelled rows of
+the given CSV: 32,298 Training + PublicTest faces in ``../shared/data``) with a seeded perturbation
 (brightness shift, Gaussian noise sd 3, a one-pixel shift for every other
 copy), so perceptual hashes, near-duplicate groups and the pixel statistics
 behave like real data rather than like noise. Labels are the base face's.
@@ -109,11 +110,13 @@ def main():
         print(f"N={n:,}: source {csv} ({time.perf_counter() - start:.0f} s to write)", flush=True)
         workspace = os.path.join(args.out, f"workspace-{n}")
         shutil.rmtree(workspace, ignore_errors=True)  # a fresh database: the build inserts every face
-        common = ["--dataset", f"scale-{n}", "--workspace", workspace, "-q"]
+        common = ["--dataset", f"scale-{n}", "--workspace", workspace]
         timed([sys.executable, "-m", "curate.cli", "build", "--help"], env)  # warm imports
         results[n] = {}
         for step, make in STEPS:
-            argv = [sys.executable, "-m", "curate.cli", *make(csv, os.path.join(args.out, f"export-{n}")), *common]
+            quiet = [] if step == "views" else ["-q"]  # views only lists; it has no progress to silence
+            argv = [sys.executable, "-m", "curate.cli", *make(csv, os.path.join(args.out, f"export-{n}")), *common,
+                    *quiet]
             seconds, rss = timed(argv, env)
             results[n][step] = (seconds, rss)
             rate = f"  {n / seconds:,.0f} faces/s" if step == "build" else ""
