@@ -96,6 +96,8 @@ def main():
     parser.add_argument("--n", type=int, nargs="+", default=[100_000, 300_000, 1_000_000])
     parser.add_argument("--fer2013", default=str(DATA / "fer2013" / "fer2013.csv.gz"))
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "scale"))
+    parser.add_argument("--steps", default=",".join(s for s, _ in STEPS),
+                        help="steps to run; without build, the workspace an earlier run left is reused")
     args = parser.parse_args()
     if not os.path.exists(args.fer2013):
         sys.exit(f"missing {args.fer2013}: this benchmark needs the real data (see ../shared/data/README.md)")
@@ -103,17 +105,21 @@ def main():
     labels, faces = base_faces(args.fer2013)
     print(f"{len(faces)} base faces from {args.fer2013}")
     env = {**os.environ, "FIFTYONE_DO_NOT_TRACK": "true", "FIFTYONE_DATABASE_VALIDATION": "false"}
+    steps = [(step, make) for step, make in STEPS if step in args.steps.split(",")]
     results = {}
     for n in args.n:
         start = time.perf_counter()
         csv = write_synthetic_csv(os.path.join(args.out, f"synthetic-{n}.csv"), n, labels, faces)
         print(f"N={n:,}: source {csv} ({time.perf_counter() - start:.0f} s to write)", flush=True)
         workspace = os.path.join(args.out, f"workspace-{n}")
-        shutil.rmtree(workspace, ignore_errors=True)  # a fresh database: the build inserts every face
+        if steps[0][0] == "build":
+            shutil.rmtree(workspace, ignore_errors=True)  # a fresh database: the build inserts every face
+        elif not os.path.isdir(workspace):
+            sys.exit(f"{workspace}: no workspace to rerun {args.steps} on; run with the build step first")
         common = ["--dataset", f"scale-{n}", "--workspace", workspace]
         timed([sys.executable, "-m", "curate.cli", "build", "--help"], env)  # warm imports
         results[n] = {}
-        for step, make in STEPS:
+        for step, make in steps:
             quiet = [] if step == "views" else ["-q"]  # views only lists; it has no progress to silence
             argv = [sys.executable, "-m", "curate.cli", *make(csv, os.path.join(args.out, f"export-{n}")), *common,
                     *quiet]
@@ -125,7 +131,7 @@ def main():
     if len(results) > 1:
         small, large = min(results), max(results)
         print(f"\nper-face cost at N={large:,} / at N={small:,} (target ≤ 1.2):")
-        for step, _ in STEPS:
+        for step, _ in steps:
             ratio = (results[large][step][0] / large) / (results[small][step][0] / small)
             print(f"  {step:<14} {ratio:5.2f}")
 

@@ -30,10 +30,35 @@ from curate.build import load_dataset
 from datasets.fastdb import write_fields
 from datasets.names import GROUND_TRUTH_LABEL, INFO_LABEL_QUALITY, SAMPLE_KEY, TAG_DISPUTED, TAG_LABEL_ISSUE
 from labels import kill_points
-from labels.quality import baseline_pred_probs, hog_features, label_issues
+from labels.quality import baseline_pred_probs, fit_projection, hog_features, label_issues
 from labels.schemes import get_scheme
 
 SOURCES = ("file", "field", "baseline")
+PROJECTION_SAMPLE = 20_000  # faces the baseline's PCA is fitted on
+FEATURE_CHUNK = 4_096  # faces read and described at a time
+
+
+def baseline_features(paths, *, seed=0, quiet=False):
+    """HOG descriptors of the faces at ``paths`` (N,), projected by a PCA fitted on a seeded sample of
+    :data:`PROJECTION_SAMPLE` of them: float32 (N, 64). Reads the images in chunks: memory holds the
+    projected features, never every face's pixels or 900-wide descriptor."""
+    from tqdm import tqdm
+
+    from curate.score_pass import load_gray
+
+    rng = np.random.default_rng(seed)
+    sample = np.sort(rng.choice(len(paths), min(len(paths), PROJECTION_SAMPLE), replace=False))
+    projection = fit_projection(hog_features([load_gray(paths[i]) for i in sample]), seed=seed)
+    out = None
+    with tqdm(total=len(paths), desc="HOG features", unit=" img", disable=True if quiet else None,
+              leave=False) as bar:
+        for start in range(0, len(paths), FEATURE_CHUNK):
+            chunk = projection.transform(hog_features([load_gray(p) for p in paths[start:start + FEATURE_CHUNK]]))
+            if out is None:
+                out = np.empty((len(paths), chunk.shape[1]), dtype=np.float32)
+            out[start:start + len(chunk)] = chunk
+            bar.update(len(chunk))
+    return out
 
 
 def read_pred_probs_file(path, classes):
@@ -118,7 +143,7 @@ def run_label_quality(name, *, scheme_name="fer8", pred_probs=None, field=None, 
     chosen = [s for s, on in zip(SOURCES, (pred_probs, field, baseline)) if on]
     if len(chosen) != 1:
         raise ValueError("use exactly one of --pred-probs FILE, --field NAME or --baseline")
-    from curate.score_pass import load_gray, refresh_disputes
+    from curate.score_pass import refresh_disputes
 
     scheme = get_scheme(scheme_name)
     ds = load_dataset(name)
@@ -157,8 +182,8 @@ def run_label_quality(name, *, scheme_name="fer8", pred_probs=None, field=None, 
         z = np.exp(z - z.max(axis=1, keepdims=True))
         probs = z / z.sum(axis=1, keepdims=True)
     else:
-        grays = [load_gray(paths[i]) for i in rows]
-        probs = baseline_pred_probs(hog_features(grays), labels, num_classes=len(scheme.classes), folds=folds, seed=seed)
+        features = baseline_features([paths[i] for i in rows], seed=seed, quiet=quiet)
+        probs = baseline_pred_probs(features, labels, num_classes=len(scheme.classes), folds=folds, seed=seed)
 
     is_issue, quality = label_issues(labels, probs, num_classes=len(scheme.classes))
     _write(ds, ids, rows, scheme, labels, probs, is_issue, quality, quiet=quiet)

@@ -6,6 +6,11 @@ ones: HOG features of the 48x48 face, PCA to 64 dimensions and a
 multinomial logistic regression, cross-validated so every sample is scored
 by a model that never saw it (about 40-45 % accurate on FER2013; enough to
 rank the grossest label errors, not to trust on its own).
+
+At scale the PCA is fitted once on a seeded sample of faces
+(:func:`fit_projection`, no labels involved) and every face is projected in
+chunks as it is read, so memory holds 64 floats per face, never the pixels
+or the 900-wide descriptors of all of them.
 """
 
 import numpy as np
@@ -78,9 +83,28 @@ def hog_features(grays):
     return out
 
 
-def baseline_pred_probs(features, labels, *, num_classes, folds=5, seed=0):
-    """Out-of-fold probabilities from PCA + logistic regression: float (N, K).
+PROJECTED_DIMS = 64
 
+
+def fit_projection(features, *, seed=0):
+    """Standardise + PCA to :data:`PROJECTED_DIMS` fitted on ``features`` (M, D); its ``transform`` maps
+    (N, D) to float (N, min(64, D, M - 1)). Unsupervised: fitting it on any sample of faces leaks no label."""
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    features = np.asarray(features, dtype=np.float32)
+    if features.ndim != 2 or len(features) < 2:
+        raise ValueError(f"need (M >= 2, D) features to fit a projection, got shape {features.shape}")
+    components = min(PROJECTED_DIMS, features.shape[1], len(features) - 1)
+    return make_pipeline(StandardScaler(), PCA(n_components=components, random_state=seed)).fit(features)
+
+
+def baseline_pred_probs(features, labels, *, num_classes, folds=5, seed=0):
+    """Out-of-fold probabilities from (PCA +) logistic regression: float (N, K).
+
+    ``features`` float (N, D): HOG descriptors (PCA to 64 is fitted inside each
+    fold when D > 64) or descriptors already projected by :func:`fit_projection`.
     Classes absent from a training fold get probability 0 in that fold.
     """
     from sklearn.decomposition import PCA
@@ -97,11 +121,10 @@ def baseline_pred_probs(features, labels, *, num_classes, folds=5, seed=0):
     probs = np.zeros((len(labels), num_classes))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train_idx, test_idx in splitter.split(features, labels):
-        model = make_pipeline(
-            StandardScaler(),
-            PCA(n_components=min(64, features.shape[1], len(train_idx) - 1), random_state=seed),
-            LogisticRegression(max_iter=300, C=0.5),
-        )
+        steps = [StandardScaler()]
+        if features.shape[1] > PROJECTED_DIMS:
+            steps.append(PCA(n_components=min(PROJECTED_DIMS, len(train_idx) - 1), random_state=seed))
+        model = make_pipeline(*steps, LogisticRegression(max_iter=300, C=0.5))
         model.fit(features[train_idx], labels[train_idx])
         probs[np.ix_(test_idx, model.classes_)] = model.predict_proba(features[test_idx])
     return probs

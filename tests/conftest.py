@@ -33,7 +33,8 @@ def pytest_sessionfinish(session, exitstatus):
         for name in fo.list_datasets():
             if name.startswith(PREFIX):
                 fo.delete_dataset(name)
-    shutil.rmtree(_session_dir / "workspace" / "media", ignore_errors=True)
+    for leftover in ("media", "runs"):  # the database stays: its server may still be running
+        shutil.rmtree(_session_dir / "workspace" / leftover, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -140,3 +140,25 @@ def test_label_quality_with_the_real_trainer_on_grouped_folds(scored, workspace)
     assert result.exit_code == 2 and "exactly one of" in result.output
     result = CliRunner().invoke(cli, [*base, "--model", "resnet"])
     assert result.exit_code == 1 and "unknown model 'resnet'" in result.output
+
+
+def test_baseline_features_stream_in_chunks_and_match_one_pass(tmp_path, monkeypatch):
+    import cv2
+
+    from curate import quality_pass
+    from labels.quality import fit_projection, hog_features
+
+    rng = np.random.default_rng(0)
+    faces = rng.integers(0, 256, (37, 48, 48), dtype=np.uint8)
+    paths = []
+    for i, face in enumerate(faces):
+        paths.append(str(tmp_path / f"{i}.png"))
+        cv2.imwrite(paths[-1], face)
+    monkeypatch.setattr(quality_pass, "PROJECTION_SAMPLE", 37)  # the sample is every face: one projection
+    monkeypatch.setattr(quality_pass, "FEATURE_CHUNK", 5)
+    streamed = quality_pass.baseline_features(paths, quiet=True)
+    whole = fit_projection(hog_features(list(faces))).transform(hog_features(list(faces)))
+    assert streamed.shape == (37, 36) and streamed.dtype == np.float32
+    np.testing.assert_allclose(streamed, whole, rtol=1e-4, atol=1e-4)
+    with pytest.raises(ValueError, match="cannot read this image"):
+        quality_pass.baseline_features([*paths, str(tmp_path / "missing.png")], quiet=True)

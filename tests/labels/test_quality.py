@@ -57,3 +57,20 @@ def test_baseline_is_out_of_fold_and_learns_separable_data():
     assert (probs.argmax(axis=1) == labels).mean() > 0.9
     with pytest.raises(ValueError, match="at least 2 samples of every labelled class"):
         baseline_pred_probs(hog_features(faces[:3]), np.array([0, 1, 2]), num_classes=3)
+
+
+def test_projection_is_unsupervised_pca_to_64_and_the_baseline_takes_projected_features():
+    from labels.quality import fit_projection
+
+    rng = np.random.default_rng(2)
+    labels = np.repeat([0, 1], 60)
+    features = rng.normal(size=(120, 900)).astype(np.float32)
+    features[labels == 1, :50] += 3.0
+    projection = fit_projection(features[:100])
+    projected = projection.transform(features)
+    assert projected.shape == (120, 64)
+    assert fit_projection(features[:10]).transform(features).shape == (120, 9)  # at most M - 1 components
+    probs = baseline_pred_probs(projected, labels, num_classes=2, folds=4)
+    assert (probs.argmax(axis=1) == labels).mean() > 0.9
+    with pytest.raises(ValueError, match="to fit a projection"):
+        fit_projection(features[:1])
