@@ -12,25 +12,26 @@ OUT = ROOT / "benchmarks" / "out"
 DATASET = "bench-scores"
 
 
-def scored_real_dataset():
-    """Activate the benchmark workspace; build and score the real dataset if needed. Returns the workspace."""
+def scored_real_dataset(workspace_dir=None, name=DATASET):
+    """Activate the benchmark workspace (default ``benchmarks/out/workspace``); build and score the real
+    dataset ``name`` there if needed. Returns the workspace."""
     for path in (DATA / "fer2013" / "fer2013.csv.gz", DATA / "ferplus" / "fer2013new.csv"):
         if not path.exists():
             sys.exit(f"missing {path}: this benchmark needs the real data (see ../shared/data/README.md)")
     from curate import workspace as ws
 
-    workspace = ws.activate(OUT / "workspace")
+    workspace = ws.activate(workspace_dir or OUT / "workspace")
     from curate.build import dataset_exists, load_dataset
     from curate.pipeline import BuildPlan, run_build
     from curate.score_pass import score_dataset
 
-    if not dataset_exists(DATASET):
+    if not dataset_exists(name):
         plan = BuildPlan(fer2013=str(DATA / "fer2013" / "fer2013.csv.gz"), merge=("ferplus",),
                          ferplus=str(DATA / "ferplus" / "fer2013new.csv"))
-        run_build(plan, dataset_name=DATASET, workspace=workspace, quiet=True)
-    if not load_dataset(DATASET).has_field("dispute_score"):
-        score_dataset(DATASET, quiet=True)
+        run_build(plan, dataset_name=name, workspace=workspace, quiet=True)
+    if not load_dataset(name).has_field("dispute_score"):
+        score_dataset(name, quiet=True)
     from curate.views import save_views
 
-    save_views(load_dataset(DATASET))  # views follow the current definitions
+    save_views(load_dataset(name))  # views follow the current definitions
     return workspace

@@ -36,7 +36,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DATA = ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _realdata import DATA, scored_real_dataset  # noqa: E402
+
 OUT = ROOT / "benchmarks" / "out" / "loop"
 DATASET = "bench-loop"
 CAPTURE_PREFIX = "captures:"
@@ -59,8 +61,8 @@ def captures_from_ckplus(out):
     return out
 
 
-def start_model(workspace, name):
-    """The starting run (trained, quantized) in the workspace's runs folder; trained once."""
+def start_model(workspace, name, minutes):
+    """The starting run (trained ``minutes``, quantized) in the workspace's runs folder; trained once."""
     from curate.export import export_dataset
     from train.recipe import export_size, load_recipe, train_recipe, with_overrides
     from train.runs import quantize_run
@@ -69,7 +71,7 @@ def start_model(workspace, name):
     if (run / "trained.tflite").is_file():
         return run
     recipe = load_recipe(str(ROOT / "openmv" / "model" / "recipe.toml"))
-    recipe = with_overrides(recipe, max_minutes=START_MINUTES, holdout=0.1, teacher_seeds=())
+    recipe = with_overrides(recipe, max_minutes=minutes, holdout=0.1, teacher_seeds=())
     export = workspace.root / "exports" / "start"
     shutil.rmtree(export, ignore_errors=True)
     export_dataset(name, str(export), view_name=recipe.export.view, scheme_name=recipe.export.scheme,
@@ -117,33 +119,25 @@ def accuracies(tflite_path, export):
 
 
 def main():
-    global START_MINUTES
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--start-minutes", type=float, default=12.0)
     args = parser.parse_args()
-    START_MINUTES = args.start_minutes
     for path in (DATA / "fer2013" / "fer2013.csv.gz", DATA / "ferplus" / "fer2013new.csv", DATA / "ckplus48"):
         if not path.exists():
             sys.exit(f"missing {path}: this benchmark needs the real data (see ../shared/data/README.md)")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from curate import workspace as ws
 
-    workspace = ws.activate(OUT / "workspace")
+    ws.activate(OUT / "workspace")
     from curate.build import dataset_exists, load_dataset
-    from curate.pipeline import BuildPlan, run_build
-    from curate.score_pass import score_dataset
     from train.data import load_export
 
     start = time.perf_counter()
     if dataset_exists(DATASET) and load_dataset(DATASET).count_values("source").get("captures"):
         load_dataset(DATASET).delete()  # a previous loop ingested the captures: start from the base data again
-    if not dataset_exists(DATASET):
-        plan = BuildPlan(fer2013=str(DATA / "fer2013" / "fer2013.csv.gz"), merge=("ferplus",),
-                         ferplus=str(DATA / "ferplus" / "fer2013new.csv"))
-        run_build(plan, dataset_name=DATASET, workspace=workspace, quiet=True)
-        score_dataset(DATASET, quiet=True)
+    workspace = scored_real_dataset(OUT / "workspace", DATASET)
     print(f"base dataset ready ({time.perf_counter() - start:.0f} s)", flush=True)
-    run = start_model(workspace, DATASET)
+    run = start_model(workspace, DATASET, args.start_minutes)
     print(f"starting model {run} ({time.perf_counter() - start:.0f} s)", flush=True)
     drive = flash_start(workspace, run)
     captures = captures_from_ckplus(OUT / "captures-ckplus48")
@@ -168,8 +162,6 @@ def main():
         new = after[part][0]
         print(f"| {part} | {n:,} | {100 * acc:.2f} | {100 * new:.2f} | {100 * (new - acc):+.2f} |")
 
-
-START_MINUTES = 12.0
 
 if __name__ == "__main__":
     main()

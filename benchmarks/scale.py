@@ -99,13 +99,15 @@ def main():
     parser.add_argument("--steps", default=",".join(s for s, _ in STEPS),
                         help="steps to run; without build, the workspace an earlier run left is reused")
     args = parser.parse_args()
+    steps = [(step, make) for step, make in STEPS if step in args.steps.split(",")]
+    if len(steps) != len(set(args.steps.split(","))):
+        sys.exit(f"--steps {args.steps}: choose from {','.join(s for s, _ in STEPS)}")
     if not os.path.exists(args.fer2013):
         sys.exit(f"missing {args.fer2013}: this benchmark needs the real data (see ../shared/data/README.md)")
     os.makedirs(args.out, exist_ok=True)
     labels, faces = base_faces(args.fer2013)
     print(f"{len(faces)} base faces from {args.fer2013}")
     env = {**os.environ, "FIFTYONE_DO_NOT_TRACK": "true", "FIFTYONE_DATABASE_VALIDATION": "false"}
-    steps = [(step, make) for step, make in STEPS if step in args.steps.split(",")]
     results = {}
     for n in args.n:
         start = time.perf_counter()
