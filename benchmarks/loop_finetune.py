@@ -13,8 +13,8 @@ step is kept and reused by the next run):
    subject, so whole subjects land in one split).
 
 Then timed, as a user runs it: ``curate loop --captures CK --drive FAKE --force
---no-flash`` (the default fine-tune: a tenth of the recipe's learning rate,
-5 minutes). Both int8 models are run by LiteRT on the loop's own export:
+--no-flash --recipe openmv/model/recipe.toml`` (the default fine-tune: a tenth
+of the recipe's learning rate, 5 minutes). Both int8 models are run by LiteRT on the loop's own export:
 PublicTest (FERPlus majority, fer8) and its leak-free part, the captures'
 val split (the loop's gate and epoch choice see it) and their test split
 (subjects neither trained nor selected on). Issue 20's target: PublicTest
@@ -143,7 +143,7 @@ def main():
     captures = captures_from_ckplus(OUT / "captures-ckplus48")
     env = {**os.environ, "FIFTYONE_DO_NOT_TRACK": "true", "FIFTYONE_DATABASE_VALIDATION": "false"}
     argv = [sys.executable, "-m", "curate.cli", "loop", "--captures", str(captures), "--drive", str(drive), "--force",
-            "--no-flash", "--dataset", DATASET, "--workspace", str(workspace.root), "-q"]
+            "--no-flash", "--recipe", str(ROOT / "openmv" / "model" / "recipe.toml"), "--dataset", DATASET, "--workspace", str(workspace.root), "-q"]
     began = time.perf_counter()
     done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - began

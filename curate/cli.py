@@ -579,7 +579,8 @@ def flash(bundle_dir, drive, force, dry_run, workspace):
 @click.option("--epochs", type=click.IntRange(1, 1000), default=None,
               help=f"[default: the recipe's, else {TRAIN_DEFAULTS.epochs}]")
 @click.option("--max-minutes", type=float, default=None,
-              help="Training wall-clock budget [default: the recipe's, else 0 = by epochs].")
+              help="Training wall-clock budget: of the fine-tune [default: 5], or with --from-scratch (or no "
+                   "current model's weights) of the recipe's run [default: the recipe's, else 0 = by epochs].")
 @click.option("--tolerance", type=float, default=0.01, show_default=True,
               help="Refuse a model whose int8 val accuracy is lower than the current one's by more than this.")
 @click.option("--pull-labels", is_flag=True, help="First pull the annotators' answers from Label Studio.")
@@ -608,7 +609,7 @@ def loop(captures, drive, force, no_flash, dry_run, recipe, scheme, label_rule, 
                             max_minutes=max_minutes)
     settings = LoopSettings(captures=captures, recipe=recipe, tolerance=tolerance, flash=not no_flash, drive=drive,
                             force_drive=force, dry_run=dry_run, pull_labels=pull_labels, studio_url=studio_url,
-                            studio_project=studio_project, from_scratch=from_scratch)
+                            studio_project=studio_project, from_scratch=from_scratch, fine_tune_minutes=max_minutes)
     record = run_loop(dataset_name, settings, workspace=workspace, quiet=quiet,
                       echo=(lambda *a: None) if quiet else click.echo)
     gate = record["gate"]

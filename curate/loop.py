@@ -44,10 +44,11 @@ class LoopSettings:
     studio_url: str = None
     studio_project: str = None
     from_scratch: bool = False  # False: fine-tune the current camera model when its float weights are found
+    fine_tune_minutes: float = None  # the fine-tune's wall-clock budget; None: FINE_TUNE_MINUTES
 
 
 FINE_TUNE_LR_FACTOR = 0.1  # fine-tuning runs at a tenth of the recipe's learning rate
-FINE_TUNE_MINUTES = 5.0  # its wall-clock budget when the recipe gives none
+FINE_TUNE_MINUTES = 5.0  # its wall-clock budget unless the loop is given one (the recipe's is for a run from scratch)
 
 
 def float_weights_of(tflite, runs_dir):
@@ -71,15 +72,20 @@ def float_weights_of(tflite, runs_dir):
     return None
 
 
-def fine_tune_recipe(recipe, init):
+def fine_tune_recipe(recipe, init, minutes=None):
     """``recipe`` turned into a fine-tune from ``init``: its learning rate × 0.1, no teachers, no progressive
-    resizing (the faces are full size from the start), a 5-minute budget unless it has one."""
+    resizing (the faces are full size from the start), ``minutes`` of wall clock (None: FINE_TUNE_MINUTES).
+
+    The recipe's own ``max_minutes`` is not used: it budgets a run from scratch
+    (42 minutes for the shipped recipe), not a fine-tune.
+    """
     from train.recipe import with_overrides
 
     train = recipe.train
+    if minutes is not None and minutes <= 0:
+        raise ValueError(f"a fine-tune needs a positive budget in minutes, not {minutes}")
     return with_overrides(recipe, init=init, learning_rate=train.learning_rate * FINE_TUNE_LR_FACTOR,
-                          start_size=0, max_minutes=train.max_minutes or FINE_TUNE_MINUTES,
-                          epochs=max(train.epochs, 1000) if not train.max_minutes else None,
+                          start_size=0, max_minutes=minutes or FINE_TUNE_MINUTES, epochs=max(train.epochs, 1000),
                           teacher_seeds=(), teachers=())
 
 
@@ -182,7 +188,7 @@ def _fine_tune_or_not(recipe, settings, drive, workspace, steps, echo):
         steps["fine_tune"] = {"from": None, "note": note}
         echo(f"[loop] note: {note}")
         return recipe
-    tuned = fine_tune_recipe(recipe, init)
+    tuned = fine_tune_recipe(recipe, init, settings.fine_tune_minutes)
     steps["fine_tune"] = {"from": init, "learning_rate": tuned.train.learning_rate,
                           "max_minutes": tuned.train.max_minutes}
     echo(f"[loop] fine-tune the current camera model ({current[2]}, float weights in {init})")

@@ -87,3 +87,18 @@ def test_loop_refuses_a_non_openmv_drive_before_training(setup, workspace, tmp_p
     name, _, _ = setup
     with pytest.raises(ValueError, match="does not look like an OpenMV drive"):
         run_loop(name, LoopSettings(drive=str(tmp_path)), workspace=workspace, quiet=True, echo=lambda *a: None)
+
+
+def test_fine_tune_budget_is_its_own_not_the_recipes_from_scratch_budget():
+    from curate.loop import FINE_TUNE_MINUTES, fine_tune_recipe
+    from train.recipe import SHIPPED_RECIPE
+
+    shipped = load_recipe(SHIPPED_RECIPE)
+    assert shipped.train.max_minutes > FINE_TUNE_MINUTES  # 42 minutes from scratch
+    tuned = fine_tune_recipe(shipped, "some-run")
+    assert (tuned.train.max_minutes, tuned.train.init) == (FINE_TUNE_MINUTES, "some-run")
+    assert tuned.train.learning_rate == pytest.approx(shipped.train.learning_rate * 0.1)
+    assert (tuned.train.start_size, tuned.teacher_seeds, tuned.train.teachers) == (0, (), ())
+    assert fine_tune_recipe(shipped, "some-run", minutes=2.5).train.max_minutes == 2.5
+    with pytest.raises(ValueError, match="positive budget"):
+        fine_tune_recipe(shipped, "some-run", minutes=-1)
