@@ -80,8 +80,7 @@ def quiet_brain(quiet):
 
 def run_predict(name, run_dir, *, view_name=None, kind="float", quiet=False):
     """Predict, store embeddings, evaluate; return the summary dict written to ``info["predictions"]``."""
-    import fiftyone.brain as fob
-
+    from curate.brain_scores import write_hardness, write_mistakenness
     from train.embed import embed_faces
     from train.evaluate import predict_tflite
     from train.run_files import TFLITE_NAME, run_clahe
@@ -133,12 +132,13 @@ def run_predict(name, run_dir, *, view_name=None, kind="float", quiet=False):
         for key in (HARDNESS, PREDICTION_MISTAKENNESS):
             if key in ds.list_brain_runs():
                 ds.delete_brain_run(key)
-        fob.compute_hardness(ds.select(ids), PREDICTION, hardness_field=HARDNESS, progress=False)
+        write_hardness(ds, ids, logits, label_field=PREDICTION, field=HARDNESS)
         if evaluation["evaluated"]:
-            fob.compute_mistakenness(ds.select(evaluation.pop("ids")), PREDICTION, label_field=evaluation["truth_field"],
-                                     mistakenness_field=PREDICTION_MISTAKENNESS, use_logits=True, progress=False)
+            write_mistakenness(ds, evaluation.pop("ids"), logits[evaluation.pop("rows")], evaluation.pop("labels"),
+                               pred_field=PREDICTION, label_field=evaluation["truth_field"],
+                               field=PREDICTION_MISTAKENNESS, use_logits=True)
         else:
-            evaluation.pop("ids")
+            evaluation.pop("ids"), evaluation.pop("rows"), evaluation.pop("labels")
     seconds["evaluate"] = time.perf_counter() - start
 
     summary = {"run": os.path.abspath(run_dir), "kind": kind, "model": metrics["model"], "scheme": scheme.name,
@@ -161,7 +161,8 @@ def _evaluate(ds, ids, truth, scheme, *, quiet=False):
         if ds.has_field(EVAL_TRUTH):
             ds.clear_sample_field(EVAL_TRUTH)
         write_classifications(ds, [ids[i] for i in rows], EVAL_TRUTH, [{"label": mapped[i]} for i in rows])
-    out = {"evaluated": len(rows), "truth_field": truth_field, "eval_key": EVAL_KEY, "ids": [ids[i] for i in rows]}
+    out = {"evaluated": len(rows), "truth_field": truth_field, "eval_key": EVAL_KEY, "ids": [ids[i] for i in rows],
+           "rows": rows, "labels": np.array([scheme.classes.index(mapped[i]) for i in rows], dtype=np.int64)}
     if not rows:
         return out
     target = ds.select(out["ids"])

@@ -21,13 +21,12 @@ logits), ``quality_label`` (ground truth under the scheme), ``mistakenness``
 """
 
 import dataclasses
-import logging
 import os
 
 import numpy as np
 
 from curate.build import load_dataset
-from datasets.fastdb import write_fields
+from datasets.fastdb import write_classifications, write_fields
 from datasets.names import GROUND_TRUTH_LABEL, INFO_LABEL_QUALITY, SAMPLE_KEY, TAG_DISPUTED, TAG_LABEL_ISSUE
 from labels import kill_points
 from labels.quality import baseline_pred_probs, fit_projection, hog_features, label_issues
@@ -203,8 +202,7 @@ def run_label_quality(name, *, scheme_name="fer8", pred_probs=None, field=None, 
 
 
 def _write(ds, ids, rows, scheme, labels, probs, is_issue, quality, *, quiet=False):
-    import fiftyone as fo
-    import fiftyone.brain as fob
+    from curate.brain_scores import write_mistakenness
 
     n = len(ids)
     columns = {"label_quality": [None] * n, "label_issue": [False] * n}
@@ -212,27 +210,18 @@ def _write(ds, ids, rows, scheme, labels, probs, is_issue, quality, *, quiet=Fal
         columns["label_quality"][r] = float(q)
         columns["label_issue"][r] = bool(bad)
     write_fields(ds, ids, columns)
-    predictions = {ids[r]: fo.Classification(
-        label=scheme.classes[int(p.argmax())], confidence=float(p.max()),
-        logits=np.log(np.clip(p, 1e-12, 1.0)).tolist(),
-    ) for r, p in zip(rows, probs)}
-    truths = {ids[r]: fo.Classification(label=scheme.classes[int(y)]) for r, y in zip(rows, labels)}
-    for field in ("oof_prediction", "quality_label"):
-        if ds.has_field(field):
-            ds.clear_sample_field(field)
-    ds.set_values("oof_prediction", predictions, key_field="id")
-    ds.set_values("quality_label", truths, key_field="id")
+    # one bulk write per field, every sample (None where unlabelled), without a label object per row
+    predictions, truths = [None] * n, [None] * n
+    logs = np.log(np.clip(probs, 1e-12, 1.0))
+    for r, p, z, y in zip(rows, probs, logs, labels):
+        predictions[r] = {"label": scheme.classes[int(p.argmax())], "confidence": float(p.max()), "logits": z}
+        truths[r] = {"label": scheme.classes[int(y)]}
+    write_classifications(ds, ids, "oof_prediction", predictions)
+    write_classifications(ds, ids, "quality_label", truths)
     kill_points.reached("quality.fields")
     ds.untag_samples(TAG_LABEL_ISSUE)
     issue_ids = [ids[r] for r, bad in zip(rows, is_issue) if bad]
     if issue_ids:
         ds.select(issue_ids).tag_samples(TAG_LABEL_ISSUE)
-    labelled = ds.select([ids[r] for r in rows])
-    brain_log = logging.getLogger("fiftyone.brain")
-    level = brain_log.level
-    if quiet:  # FiftyOne Brain logs "Computing mistakenness..." lines at INFO
-        brain_log.setLevel(logging.WARNING)
-    try:
-        fob.compute_mistakenness(labelled, "oof_prediction", label_field="quality_label", progress=False)
-    finally:
-        brain_log.setLevel(level)
+    write_mistakenness(ds, [ids[r] for r in rows], logs, labels, pred_field="oof_prediction",
+                       label_field="quality_label", field="mistakenness", use_logits=False)
