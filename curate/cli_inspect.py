@@ -17,7 +17,7 @@ from curate.cli_options import CONTEXT, dataset_option, quiet_option, user_error
 @click.option("--map", "map_method", type=click.Choice(["auto", "umap", "tsne", "pca", "none"]), default="auto",
               show_default=True, help="Embeddings map method (auto: UMAP when installed); none = no map.")
 @click.option("--dup-threshold", type=click.FloatRange(0, 2), default=None,
-              help="Cosine distance for embedding near-duplicates [default: 0.01].")
+              help="Cosine distance for embedding near-duplicates [default: 0.002].")
 @dataset_option
 @workspace_option
 @quiet_option
