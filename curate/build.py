@@ -31,11 +31,11 @@ import time
 from tqdm import tqdm
 
 from curate.annotations import SOURCE_FIELDS, VOTE_FIELDS, dataset_weight, merged_fields
-from datasets.fastdb import insert_samples
+from datasets.fastdb import insert_rows
 from datasets.media import PngWriter, image_problems
 from datasets.names import GROUND_TRUTH, GROUND_TRUTH_LABEL, INFO_SOURCES
 from datasets.records import SourceError
-from datasets.samples import classifications, make_sample, prepare_dataset, record_fields
+from datasets.samples import ROW_LABELS, classifications, prepare_dataset, record_fields, sample_row
 from labels import kill_points
 
 BATCH_SIZE = 1000
@@ -254,7 +254,7 @@ class DatasetBuilder:
                 if old is None:
                     self.written_files.append(fields["filepath"])
             if old is None:
-                new_samples.append(make_sample(record, fields))
+                new_samples.append(sample_row(record, fields))
                 continue
             if old.get("annotator_votes"):  # reviewed in Label Studio: keep the annotators' votes merged in
                 merged = merged_fields([fields["votes"]], [fields["ground_truth"]], [old["annotator_votes"]],
@@ -268,6 +268,6 @@ class DatasetBuilder:
                 report.unchanged += 1
         self.png_writer.submit(writes)
         if new_samples:
-            self.added_ids.extend(insert_samples(self.dataset, new_samples))
+            self.added_ids.extend(insert_rows(self.dataset, new_samples, labels=ROW_LABELS))
             report.added += len(new_samples)
             kill_points.reached("build.batch")

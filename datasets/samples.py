@@ -97,17 +97,22 @@ def classifications(labels_by_key):
     return {k: fo.Classification(label=v) if v else None for k, v in labels_by_key.items()}
 
 
-def make_sample(record, fields):
-    """A FiftyOne Sample from a record and its :func:`record_fields` dict.
+def sample_row(record, fields):
+    """The plain row (:func:`datasets.fastdb.insert_rows`) of a record and its :func:`record_fields` dict.
 
-    Image metadata is left for ``dataset.compute_metadata()``, as FiftyOne's
-    own importers do: reading it here would double the cost of a build.
+    ``ground_truth`` holds the label name (stored as a Classification; see
+    :data:`ROW_LABELS`). Image metadata is left for
+    ``dataset.compute_metadata()``, as FiftyOne's own importers do: reading
+    it here would double the cost of a build.
     """
-    import fiftyone as fo
+    return {"sample_key": record.key, "tags": [record.split], **fields}
 
-    fields = dict(fields)
-    label = fields.pop("ground_truth")
-    return fo.Sample(
-        sample_key=record.key, tags=[record.split],
-        ground_truth=fo.Classification(label=label) if label else None, **fields,
-    )
+
+ROW_LABELS = ("ground_truth",)  # the fields of a sample_row that are Classification labels
+
+
+def make_sample(record, fields):
+    """A FiftyOne Sample from a record and its :func:`record_fields` dict (the row of :func:`sample_row`)."""
+    from datasets.fastdb import row_sample
+
+    return row_sample(sample_row(record, fields), ROW_LABELS)

@@ -5,9 +5,9 @@ import pytest
 
 from curate.build import create_dataset
 from curate.demo import write_demo_sources
-from datasets.fastdb import bulk_available, insert_samples, write_classifications, write_fields
+from datasets.fastdb import bulk_available, insert_rows, insert_samples, write_classifications, write_fields
 from datasets.fer2013 import FER2013CSV
-from datasets.samples import make_sample, record_fields
+from datasets.samples import ROW_LABELS, make_sample, record_fields, sample_row
 
 SKIP = {"_id", "created_at", "last_modified_at", "_rand", "_dataset_id"}
 
@@ -66,6 +66,28 @@ def test_insert_stores_what_add_samples_stores(pair, records):
     assert raw_documents(bulk) == raw_documents(public)
     assert bulk.count_values("ground_truth.label") == public.count_values("ground_truth.label")
     assert insert_samples(bulk, [], bulk=True) == [] == insert_samples(public, [], bulk=False)
+
+
+def rows(records):
+    return [sample_row(r, f) for r, f in zip(records, record_fields(records, "/tmp/fastdb-media"))]
+
+
+def test_insert_rows_stores_what_add_samples_stores(pair, records):
+    bulk, public = pair
+    rows_ = rows(records)
+    rows_[1]["ground_truth"], rows_[2]["votes"] = None, list(np.array([1, 0, 2, 0, 0, 0, 0, 0, 7, 0]))  # numpy ints, as record_fields gives
+    rows_[3]["arousal"] = np.float32(0.25)
+    ids = insert_rows(bulk, rows_, labels=ROW_LABELS, bulk=True)
+    assert len(ids) == 6 and all(isinstance(i, str) for i in ids)
+    assert len(insert_rows(public, rows_, labels=ROW_LABELS, bulk=False)) == 6
+    assert documents(bulk) == documents(public) and len(documents(bulk)) == 6
+    assert raw_documents(bulk) == raw_documents(public)
+    stored = bulk.sort_by("sample_key")
+    assert stored.values("ground_truth")[1] is None and stored.values("votes")[2] == [1, 0, 2, 0, 0, 0, 0, 0, 7, 0]
+    assert stored.first().media_type == "image" and 0.999 <= stored.first()._rand <= 1.0
+    assert insert_rows(bulk, [], bulk=True) == []
+    with pytest.raises(ValueError, match="duplicate key"):
+        insert_rows(bulk, rows_[:1], labels=ROW_LABELS, bulk=True)
 
 
 @pytest.mark.parametrize("bulk", [True, False])
