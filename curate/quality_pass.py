@@ -185,7 +185,7 @@ def run_label_quality(name, *, scheme_name="fer8", pred_probs=None, field=None, 
         probs = baseline_pred_probs(features, labels, num_classes=len(scheme.classes), folds=folds, seed=seed)
 
     is_issue, quality = label_issues(labels, probs, num_classes=len(scheme.classes))
-    _write(ds, ids, rows, scheme, labels, probs, is_issue, quality, quiet=quiet)
+    _write(ds, ids, rows, scheme, labels, probs, is_issue, quality)
     refresh_disputes(ds)
     accuracy = float((probs.argmax(axis=1) == labels).mean())
     summary = {
@@ -201,7 +201,7 @@ def run_label_quality(name, *, scheme_name="fer8", pred_probs=None, field=None, 
     return summary
 
 
-def _write(ds, ids, rows, scheme, labels, probs, is_issue, quality, *, quiet=False):
+def _write(ds, ids, rows, scheme, labels, probs, is_issue, quality):
     from curate.brain_scores import write_mistakenness
 
     n = len(ids)

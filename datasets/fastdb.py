@@ -10,7 +10,7 @@ project pins): ``Dataset._transform_sample`` and ``Dataset._sample_collection``.
 One interface, two paths: :func:`insert_samples`, :func:`insert_rows`, :func:`write_fields` and
 :func:`write_classifications` take ``bulk`` (default: :func:`bulk_available`, i.e. the internals exist);
 ``bulk=False`` goes through ``add_samples`` / ``set_values``. Both paths store
-the same documents; ``tests/curate/test_fastdb.py`` runs both and compares
+the same documents; ``tests/datasets/test_fastdb.py`` runs both and compares
 them, so a FiftyOne upgrade that changes the internals fails there first.
 """
 
@@ -75,7 +75,8 @@ def row_sample(row, labels=()):
     """The fo.Sample of an :func:`insert_rows` row (the public path, and what the bulk path must match)."""
     import fiftyone as fo
 
-    return fo.Sample(**{k: (fo.Classification(label=v) if v else None) if k in labels else v for k, v in row.items()})
+    return fo.Sample(**{k: (fo.Classification(label=v) if v else None) if k in labels else _bson(v)
+                        for k, v in row.items()})
 
 
 def insert_samples(dataset, samples, *, bulk=None):
