@@ -26,7 +26,7 @@ import os
 import numpy as np
 
 from curate.build import load_dataset
-from datasets.fastdb import write_classifications, write_fields
+from datasets.fastdb import tag_ids, write_classifications, write_fields
 from datasets.names import GROUND_TRUTH_LABEL, INFO_LABEL_QUALITY, SAMPLE_KEY, TAG_DISPUTED, TAG_LABEL_ISSUE
 from labels import kill_points
 from labels.quality import baseline_pred_probs, fit_projection, hog_features, label_issues
@@ -221,7 +221,6 @@ def _write(ds, ids, rows, scheme, labels, probs, is_issue, quality):
     kill_points.reached("quality.fields")
     ds.untag_samples(TAG_LABEL_ISSUE)
     issue_ids = [ids[r] for r, bad in zip(rows, is_issue) if bad]
-    if issue_ids:
-        ds.select(issue_ids).tag_samples(TAG_LABEL_ISSUE)
+    tag_ids(ds, issue_ids, TAG_LABEL_ISSUE)
     write_mistakenness(ds, [ids[r] for r in rows], logs, labels, pred_field="oof_prediction",
                        label_field="quality_label", field="mistakenness", use_logits=False)

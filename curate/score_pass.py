@@ -26,7 +26,7 @@ import numpy as np
 from tqdm import tqdm
 
 from curate.build import load_dataset
-from datasets.fastdb import write_fields
+from datasets.fastdb import tag_ids, write_fields
 from datasets.names import (
     DUP_GROUP, FER2013_LABEL, GROUND_TRUTH_LABEL, INFO_SCORES, SPLIT, TAG_BLANK, TAG_DISPUTED, TAG_DUP,
     TAG_LEAK, TAG_NOT_FACE, VOTES,
@@ -269,8 +269,7 @@ def refresh_disputes(ds):
 
 
 def _tag(ds, ids, mask, tag):
-    if mask.any():
-        ds.select([ids[i] for i in np.flatnonzero(mask)]).tag_samples(tag)
+    tag_ids(ds, [ids[i] for i in np.flatnonzero(mask)], tag)
 
 
 def _groups_where(groups, mask):

@@ -7,8 +7,8 @@ that is most of the time. These helpers write the same documents with one
 bulk operation, through two internals of fiftyone 1.22.1 (the version this
 project pins): ``Dataset._transform_sample`` and ``Dataset._sample_collection``.
 
-One interface, two paths: :func:`insert_samples`, :func:`insert_rows`, :func:`write_fields` and
-:func:`write_classifications` take ``bulk`` (default: :func:`bulk_available`, i.e. the internals exist);
+One interface, two paths: :func:`insert_samples`, :func:`insert_rows`, :func:`write_fields`,
+:func:`write_classifications` and :func:`tag_ids` take ``bulk`` (default: :func:`bulk_available`, i.e. the internals exist);
 ``bulk=False`` goes through ``add_samples`` / ``set_values``. Both paths store
 the same documents; ``tests/datasets/test_fastdb.py`` runs both and compares
 them, so a FiftyOne upgrade that changes the internals fails there first.
@@ -19,6 +19,7 @@ import datetime
 import numpy as np
 
 _TYPES = {bool: "BooleanField", int: "IntField", float: "FloatField", str: "StringField"}
+ID_CHUNK = 100_000  # ids per database command: MongoDB refuses commands over 16 MB (~600k ObjectIds)
 
 
 def bulk_available(dataset):
@@ -143,6 +144,32 @@ def write_fields(dataset, ids, columns, types=None, *, bulk=None):
     ]
     if ops:
         collection.bulk_write(ops, ordered=False)
+    dataset.reload()
+
+
+def tag_ids(dataset, ids, tag, *, bulk=None, chunk=ID_CHUNK):
+    """Add ``tag`` to the samples with ids ``ids`` (sample id strings), ``chunk`` ids per database command.
+
+    ``dataset.select(ids).tag_samples(tag)`` puts every id in one aggregate
+    command, which MongoDB refuses past 16 MB (about 600k ids: a 1 M-face
+    dataset tags most of its faces ``dup``). Both paths add the tag once
+    (a set, as ``tag_samples`` does) and stamp ``last_modified_at``;
+    ``bulk``: see the module docstring.
+    """
+    from bson import ObjectId
+
+    ids = list(ids)
+    if chunk < 1:
+        raise ValueError(f"chunk must be at least 1, got {chunk}")
+    if not (bulk_available(dataset) if bulk is None else bulk):
+        for start in range(0, len(ids), chunk):
+            dataset.select(ids[start:start + chunk]).tag_samples(tag)
+        return
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    for start in range(0, len(ids), chunk):
+        dataset._sample_collection.update_many(
+            {"_id": {"$in": [ObjectId(i) for i in ids[start:start + chunk]]}},
+            {"$addToSet": {"tags": tag}, "$set": {"last_modified_at": now}})
     dataset.reload()
 
 

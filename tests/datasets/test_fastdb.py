@@ -5,7 +5,7 @@ import pytest
 
 from curate.build import create_dataset
 from curate.demo import write_demo_sources
-from datasets.fastdb import bulk_available, insert_rows, insert_samples, write_classifications, write_fields
+from datasets.fastdb import bulk_available, insert_rows, insert_samples, tag_ids, write_classifications, write_fields
 from datasets.fer2013 import FER2013CSV
 from datasets.samples import ROW_LABELS, make_sample, record_fields, sample_row
 
@@ -114,6 +114,26 @@ def test_write_fields_stores_what_set_values_stores(pair, records):
     assert (schema["score"], schema["flag"], schema["count"], schema["note"], schema["empty"]) == (
         "FloatField", "BooleanField", "IntField", "StringField", "FloatField")
     assert bulk_ds.sort_by("sample_key").values("nan")[0] is None  # NaN is stored as missing
+
+
+def test_tag_ids_tags_what_tag_samples_tags_in_chunks(pair, records):
+    for ds in pair:
+        insert_samples(ds, samples(records), bulk=False)
+    for ds, bulk in zip(pair, (True, False)):
+        ids = ds.sort_by("sample_key").values("id")
+        tag_ids(ds, ids[:5], "dup", bulk=bulk, chunk=2)  # three commands of at most two ids
+        tag_ids(ds, ids[1:2], "dup", bulk=bulk, chunk=2)  # tagged again: still one tag
+        tag_ids(ds, [], "dup", bulk=bulk)
+    bulk_ds, public_ds = pair
+    assert raw_documents(bulk_ds) == raw_documents(public_ds)
+    assert [("dup" in t) for t in bulk_ds.sort_by("sample_key").values("tags")] == [True] * 5 + [False]
+    assert [t.count("dup") for t in bulk_ds.sort_by("sample_key").values("tags")] == [1] * 5 + [0]
+    assert bulk_ds.count_sample_tags()["dup"] == 5  # FiftyOne reads the bulk path's tags
+
+
+def test_tag_ids_rejects_an_empty_chunk(pair):
+    with pytest.raises(ValueError, match="chunk must be at least 1"):
+        tag_ids(pair[0], ["x"], "dup", chunk=0)
 
 
 def test_write_fields_rejects_a_column_of_the_wrong_length(pair, records):
