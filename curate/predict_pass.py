@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from curate.build import load_dataset
 from curate.views import load_view
-from datasets.fastdb import write_classifications
+from datasets.fastdb import ID_CHUNK, write_classifications
 from datasets.names import (
     EMBEDDING, EVAL_KEY, GROUND_TRUTH, GROUND_TRUTH_LABEL, HARDNESS, INFO_PREDICTIONS, PREDICTION,
     PREDICTION_MISTAKENNESS,
@@ -123,7 +123,8 @@ def run_predict(name, run_dir, *, view_name=None, kind="float", quiet=False):
         if ds.has_field(field):
             ds.clear_sample_field(field)
     write_classifications(ds, ids, PREDICTION, rows)
-    view.select(ids, ordered=True).set_values(EMBEDDING, list(embeddings))
+    for at in range(0, len(ids), ID_CHUNK):  # one select of a million ids is a command MongoDB refuses
+        view.select(ids[at:at + ID_CHUNK], ordered=True).set_values(EMBEDDING, list(embeddings[at:at + ID_CHUNK]))
     seconds["write"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -150,7 +151,12 @@ def run_predict(name, run_dir, *, view_name=None, kind="float", quiet=False):
 
 
 def _evaluate(ds, ids, truth, scheme, *, quiet=False):
-    """Run ``evaluate_classifications`` on the samples whose ground truth the scheme keeps."""
+    """Run ``evaluate_classifications`` on the samples whose ground truth the scheme keeps.
+
+    ``ids`` (N) are the predicted samples, ``truth`` (N) their ground-truth
+    labels; ``PREDICTION`` must be set on exactly these samples (run_predict
+    clears it first), which is how the evaluated view is found.
+    """
     mapped = [scheme.remap_label(t) for t in truth]
     rows = [i for i, m in enumerate(mapped) if m is not None]
     identity = all(scheme.mapping.get(c) in (c, None) for c in scheme.mapping)
@@ -165,7 +171,15 @@ def _evaluate(ds, ids, truth, scheme, *, quiet=False):
            "rows": rows, "labels": np.array([scheme.classes.index(mapped[i]) for i in rows], dtype=np.int64)}
     if not rows:
         return out
-    target = ds.select(out["ids"])
+    # The evaluated samples, found by their fields (PREDICTION was cleared and written on `ids` only)
+    # rather than by a select of their ids, which MongoDB refuses past ~600k ids.
+    from fiftyone import ViewField as F
+
+    if identity:
+        kept = [c for c, target in scheme.mapping.items() if target == c]
+        target = ds.exists(PREDICTION).match(F(f"{GROUND_TRUTH}.label").is_in(kept))
+    else:
+        target = ds.exists(PREDICTION).exists(EVAL_TRUTH)
     results = target.evaluate_classifications(PREDICTION, gt_field=truth_field, eval_key=EVAL_KEY,
                                               classes=list(scheme.classes), progress=False)
     out["accuracy"] = round(float(results.metrics()["accuracy"]), 4)
