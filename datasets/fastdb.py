@@ -20,6 +20,7 @@ import numpy as np
 
 _TYPES = {bool: "BooleanField", int: "IntField", float: "FloatField", str: "StringField"}
 ID_CHUNK = 100_000  # ids per database command: MongoDB refuses commands over 16 MB (~600k ObjectIds)
+OPS_CHUNK = 50_000  # update operations built and sent at a time (pymongo splits each batch into commands itself)
 
 
 def bulk_available(dataset):
@@ -138,12 +139,10 @@ def write_fields(dataset, ids, columns, types=None, *, bulk=None):
     collection = dataset._sample_collection
     now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
     names = list(columns)
-    ops = [
+    _bulk_write(collection, (
         UpdateOne({"_id": ObjectId(i)}, {"$set": {**dict(zip(names, row)), "last_modified_at": now}})
         for i, row in zip(ids, zip(*columns.values()))
-    ]
-    if ops:
-        collection.bulk_write(ops, ordered=False)
+    ))
     dataset.reload()
 
 
@@ -214,18 +213,34 @@ def write_classifications(dataset, ids, field, rows, *, multi=False, bulk=None):
         return doc
 
     now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-    ops = []
-    for i, row in zip(ids, rows):
+
+    def value(row):
         if row is None:
-            value = None
-        elif multi:
-            value = {"_cls": "Classifications", "classifications": [document(r) for r in row]}
-        else:
-            value = document(row)
-        ops.append(UpdateOne({"_id": ObjectId(i)}, {"$set": {field: value, "last_modified_at": now}}))
-    if ops:
-        dataset._sample_collection.bulk_write(ops, ordered=False)
+            return None
+        if multi:
+            return {"_cls": "Classifications", "classifications": [document(r) for r in row]}
+        return document(row)
+
+    _bulk_write(dataset._sample_collection, (
+        UpdateOne({"_id": ObjectId(i)}, {"$set": {field: value(row), "last_modified_at": now}})
+        for i, row in zip(ids, rows)))
     dataset.reload()
+
+
+def _bulk_write(collection, ops, chunk=OPS_CHUNK):
+    """Run the update operations of the iterable ``ops``, ``chunk`` at a time (unordered).
+
+    Built lazily and sent in chunks, the operations of a million-sample
+    pass never all sit in memory (about 1 KB each).
+    """
+    batch = []
+    for op in ops:
+        batch.append(op)
+        if len(batch) >= chunk:
+            collection.bulk_write(batch, ordered=False)
+            batch = []
+    if batch:
+        collection.bulk_write(batch, ordered=False)
 
 
 def _bson(value):

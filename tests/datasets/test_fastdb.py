@@ -1,5 +1,6 @@
 """datasets.fastdb: its bulk path stores the documents FiftyOne's public API stores; both paths run here."""
 
+import fiftyone as fo
 import numpy as np
 import pytest
 
@@ -129,6 +130,28 @@ def test_tag_ids_tags_what_tag_samples_tags_in_chunks(pair, records):
     assert [("dup" in t) for t in bulk_ds.sort_by("sample_key").values("tags")] == [True] * 5 + [False]
     assert [t.count("dup") for t in bulk_ds.sort_by("sample_key").values("tags")] == [1] * 5 + [0]
     assert bulk_ds.count_sample_tags()["dup"] == 5  # FiftyOne reads the bulk path's tags
+
+
+def test_bulk_write_sends_every_operation_in_chunks(pair, records):
+    from bson import ObjectId
+    from pymongo import UpdateOne
+
+    from datasets.fastdb import _bulk_write
+
+    ds = pair[0]
+    ids = insert_samples(ds, samples(records))
+    sent = []
+
+    class Counting:  # the real collection, counting the batches it is given
+        def bulk_write(self, batch, ordered):
+            sent.append(len(batch))
+            return ds._sample_collection.bulk_write(batch, ordered=ordered)
+
+    _bulk_write(Counting(), (UpdateOne({"_id": ObjectId(i)}, {"$set": {"rank": k}}) for k, i in enumerate(ids)),
+                chunk=4)
+    assert sent == [4, 2]
+    ds.add_sample_field("rank", fo.IntField)
+    assert ds.values("rank") == list(range(6))
 
 
 def test_tag_ids_rejects_an_empty_chunk(pair):
