@@ -8,10 +8,10 @@ bulk operation, through two internals of fiftyone 1.22.1 (the version this
 project pins): ``Dataset._transform_sample`` and ``Dataset._sample_collection``.
 
 One interface, two paths: :func:`insert_samples`, :func:`insert_rows`, :func:`write_fields`,
-:func:`write_classifications` and :func:`tag_ids` take ``bulk`` (default: :func:`bulk_available`, i.e. the internals exist);
-``bulk=False`` goes through ``add_samples`` / ``set_values``. Both paths store
-the same documents; ``tests/datasets/test_fastdb.py`` runs both and compares
-them, so a FiftyOne upgrade that changes the internals fails there first.
+:func:`write_classifications` and :func:`tag_ids` take ``bulk`` (default: :func:`bulk_available`,
+i.e. the internals exist); ``bulk=False`` goes through ``add_samples`` / ``set_values`` /
+``tag_samples``. Both paths store the same documents; ``tests/datasets/test_fastdb.py``
+runs both and compares them, so a FiftyOne upgrade that changes the internals fails there first.
 """
 
 import datetime
