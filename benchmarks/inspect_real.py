@@ -1,4 +1,4 @@
-"""`curate predict` + `curate explain` on the real FER2013 + FERPlus dataset (35,887 faces): timings and near-duplicates.
+"""`curate predict` + `curate explain` on the real FER2013 + FERPlus dataset (32,298 faces): timings and near-duplicates.
 
 Steps, each timed (run it on two cores to match CI: ``taskset -c 0,1``):
 

@@ -103,6 +103,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=1,
                         help="average the folds of seeds seed..seed+R-1 (`curate label-quality --repeats R`); "
                              "each seed's folds get --minutes and are cached on their own")
+    parser.add_argument("--folds-over", choices=("all", "train"), default="all",
+                        help="`curate label-quality --folds-over`: PublicTest faces in the folds too (all) or not")
     parser.add_argument("--fresh", action="store_true", help="retrain the fold models")
     parser.add_argument("--skip-model", action="store_true", help="baseline only")
     args = parser.parse_args()
@@ -192,7 +194,7 @@ def fold_probabilities(args, seed):
     """(oof.npz path, seconds) of one seed's K fold models, trained or read from the cache."""
     from curate.quality_pass import model_pred_probs
 
-    run_dir = OUT / "label-errors" / f"{args.scheme}-{args.model}-{args.folds}f-{args.minutes:g}m-seed{seed}"
+    run_dir = OUT / "label-errors" / f"{args.scheme}-{args.model}-{args.folds}f-{args.minutes:g}m-{args.folds_over}-seed{seed}"
     oof = run_dir / "oof.npz"
     if args.fresh and run_dir.exists():
         shutil.rmtree(run_dir)
@@ -201,7 +203,7 @@ def fold_probabilities(args, seed):
             shutil.rmtree(run_dir)
         started = time.perf_counter()
         model_pred_probs(DATASET, str(run_dir), scheme_name=args.scheme, model=args.model, folds=args.folds,
-                         max_minutes=args.minutes, seed=seed, quiet=True)
+                         max_minutes=args.minutes, seed=seed, folds_over=args.folds_over, quiet=True)
         (run_dir / "seconds.json").write_text(json.dumps({"seconds": time.perf_counter() - started}))
     return oof, json.loads((run_dir / "seconds.json").read_text())["seconds"]
 

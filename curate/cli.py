@@ -198,13 +198,16 @@ def balance(scheme, view_name, dataset_name, workspace):
 @click.option("--repeats", type=click.IntRange(1, 10), default=1, show_default=True,
               help="With --model: repeat the folds with N seeds and average them (an ensemble; --max-minutes is "
                    "shared by all N × folds models).")
+@click.option("--folds-over", type=click.Choice(["all", "train"]), default="all", show_default=True,
+              help="With --model: cut every labelled sample into the folds (all), or train samples only (val and test "
+                   "then scored by the fold models' mean, their labels never trained on).")
 @dataset_option
 @workspace_option
 @quiet_option
 @user_errors
 @writes_dataset("label-quality")
-def label_quality(pred_probs, field, baseline, model_name, max_minutes, scheme, folds, seed, repeats, dataset_name,
-                  workspace, quiet):
+def label_quality(pred_probs, field, baseline, model_name, max_minutes, scheme, folds, seed, repeats, folds_over,
+                  dataset_name, workspace, quiet):
     """Find likely label errors (cleanlab) and Brain mistakenness; tag `label-issue`.
 
     \b
@@ -223,7 +226,8 @@ def label_quality(pred_probs, field, baseline, model_name, max_minutes, scheme, 
         if not quiet:
             click.echo(f"training {folds * repeats} fold models of {model_name} ({max_minutes:g} min in all) in {run_dir}")
         pred_probs = model_pred_probs(dataset_name, run_dir, scheme_name=scheme, model=model_name, folds=folds,
-                                      max_minutes=max_minutes, seed=seed, repeats=repeats, quiet=quiet)
+                                      max_minutes=max_minutes, seed=seed, repeats=repeats, folds_over=folds_over,
+                                      quiet=quiet)
     source = None
     if model_name:
         source = f"model {model_name}, {folds} grouped folds" + (f" × {repeats} seeds" if repeats > 1 else "")

@@ -1,12 +1,14 @@
 """``curate train --cv K`` and ``curate label-quality --model``: out-of-fold probabilities.
 
-The train split is cut into K folds, stratified by label and keeping
-near-duplicate groups whole (:func:`labels.folds.grouped_folds`, with the
-groups the export carries; an unscored dataset has none, and every sample
-is then its own group). Each fold's model trains on the other
-K−1 folds and predicts the held-out fold, averaged with its prediction on
-the mirrored faces. Val and test samples get the mean of the K models'
-predictions (none of them saw those samples). The result is written as
+The pooled splits (``pool``: the train split by default; every split for
+``curate label-quality --model``, which checks every label) are cut into K
+folds, stratified by label and keeping near-duplicate groups whole, across
+splits too (:func:`labels.folds.grouped_folds`, with the groups the export
+carries; an unscored dataset has none, and every sample is then its own
+group). Each fold's model trains on the other K−1 folds and predicts the
+held-out fold, averaged with its prediction on the mirrored faces. Samples
+of splits outside the pool get the mean of the K models' predictions (none
+of them saw those samples). The result is written as
 ``oof.npz`` (``sample_key`` (N,), ``pred_probs`` (N, K)) for
 ``curate label-quality``.
 
@@ -21,16 +23,28 @@ import os
 import numpy as np
 
 from labels.folds import grouped_folds
-from train.data import load_export
+from train.data import Split, load_export
 from train.fit import train_model
 
 
-def cross_validate(export_path, run_dir, settings, *, folds=5, groups=None, quiet=False):
-    """Train K fold models; return (path of oof.npz, out-of-fold accuracy on train).
+def pooled_split(export, pool):
+    """The non-empty splits named in ``pool`` concatenated into one :class:`train.data.Split` (train first)."""
+    parts = [export.split("train")] + [export.splits[n] for n in pool
+                                       if n != "train" and n in export.splits and len(export.splits[n])]
+    if len(parts) == 1:
+        return parts[0]
+    return Split(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in dataclasses.fields(Split)))
+
+
+def cross_validate(export_path, run_dir, settings, *, folds=5, groups=None, pool=("train",), quiet=False):
+    """Train K fold models; return (path of oof.npz, out-of-fold accuracy on the pooled samples).
 
     ``groups``: optional mapping sample key → near-duplicate group id (−1 or
-    absent = no group) for the export's train samples; by default the
-    groups the export carries (``curate score``'s ``dup_group``).
+    absent = no group) for the pooled samples; by default the groups the
+    export carries (``curate score``'s ``dup_group``, one id space across
+    splits). ``pool``: the splits scored out of fold (train always); with
+    ("train", "val", "test") the fold models also learn from the val and
+    test labels (+12.5 % faces on FER2013) and every label is checked.
     """
     from train.evaluate import predict_mirrored
     from train.runs import load_run_model
@@ -38,8 +52,11 @@ def cross_validate(export_path, run_dir, settings, *, folds=5, groups=None, quie
     if settings.teachers:
         raise ValueError("cross-validation cannot use teachers: they were trained on the held-out folds, "
                          "so the out-of-fold probabilities would not be out of fold")
+    if settings.select_best and "val" in pool:
+        raise ValueError("cross-validation cannot pool the val split and choose epochs on it: the fold models would "
+                         "select on faces they trained on; turn selection off (select_best=False) or pool train only")
     export = load_export(export_path)
-    train, val = export.split("train"), export.split("val")
+    train, val = pooled_split(export, pool), export.split("val")
     counts = np.bincount(train.hard)
     folds = int(min(folds, counts[counts > 0].min()))
     if folds < 2:
@@ -49,7 +66,7 @@ def cross_validate(export_path, run_dir, settings, *, folds=5, groups=None, quie
     fold_of = grouped_folds(train.hard.astype(np.int64), group_ids, folds, seed=settings.seed)
     oof = np.zeros_like(train.soft, dtype=np.float64)
     others = {name: np.zeros_like(s.soft, dtype=np.float64) for name, s in export.splits.items()
-              if name != "train" and len(s)}
+              if name not in pool and name != "train" and len(s)}
     for k in range(folds):
         fit_idx, held_idx = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
         fold_dir = os.path.join(run_dir, f"fold{k}")

@@ -115,13 +115,14 @@ def test_label_quality_with_the_real_trainer_on_grouped_folds(scored, workspace)
     keys, groups, splits = ds.values(["sample_key", "dup_group", "split"])
     by_group = {}
     for key, group, split in zip(keys, groups, splits):
-        if group is not None and split == "train" and key in fold:
+        if group is not None and key in fold:
             by_group.setdefault(group, set()).add(fold[key])
-    assert by_group and all(len(f) == 1 for f in by_group.values())  # near-duplicates share a fold
-    assert set(fold.values()) == {-1, 0, 1}
+    assert by_group and all(len(f) == 1 for f in by_group.values())  # near-duplicates share a fold, across splits
+    assert set(fold.values()) == {0, 1}  # --folds-over all (default): val and test labels sit in the folds too
+    assert {s for s in splits if s != "train"}  # (the fixture has them)
 
     result = CliRunner().invoke(cli, [*base, "--model", "camera", "--folds", "2", "--repeats", "2",
-                                      "--max-minutes", "0.5"])
+                                      "--max-minutes", "0.5", "--folds-over", "train"])
     assert result.exit_code == 0, result.output
     ds.reload()
     assert ds.info["label_quality"]["source"] == "model camera, 2 grouped folds × 2 seeds"
@@ -132,6 +133,9 @@ def test_label_quality_with_the_real_trainer_on_grouped_folds(scored, workspace)
             assert list(r["sample_key"]) == list(mean["sample_key"])  # one export
         np.testing.assert_allclose(mean["pred_probs"], (repeats[0]["pred_probs"] + repeats[1]["pred_probs"]) / 2)
     assert not np.array_equal(repeats[0]["fold"], repeats[1]["fold"])  # another fold split per seed
+    split_of = dict(zip(keys, splits))
+    assert {split_of[k] for k, f in zip(repeats[0]["sample_key"].astype(str), repeats[0]["fold"]) if f == -1} \
+        == set(splits) - {"train"}  # --folds-over train: val and test scored by the fold models' mean
 
     result = CliRunner().invoke(cli, [*base, "--model", "camera", "--baseline"])
     assert result.exit_code == 2 and "exactly one of" in result.output

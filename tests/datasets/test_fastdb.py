@@ -76,7 +76,8 @@ def rows(records):
 def test_insert_rows_stores_what_add_samples_stores(pair, records):
     bulk, public = pair
     rows_ = rows(records)
-    rows_[1]["ground_truth"], rows_[2]["votes"] = None, list(np.array([1, 0, 2, 0, 0, 0, 0, 0, 7, 0]))  # numpy ints, as record_fields gives
+    rows_[1]["ground_truth"] = None
+    rows_[2]["votes"] = list(np.array([1, 0, 2, 0, 0, 0, 0, 0, 7, 0]))  # numpy ints, as record_fields gives
     rows_[3]["arousal"] = np.float32(0.25)
     ids = insert_rows(bulk, rows_, labels=ROW_LABELS, bulk=True)
     assert len(ids) == 6 and all(isinstance(i, str) for i in ids)

@@ -45,3 +45,20 @@ def test_average_oof_matches_rows_by_sample_key(tmp_path):
     np.savez(c, sample_key=np.array(["x", "z"]), pred_probs=np.eye(2), fold=np.array([0, 1]))
     with pytest.raises(ValueError, match="c.npz: other samples than"):
         average_oof([a, c], tmp_path / "bad.npz")
+
+
+def test_pooled_splits_are_scored_out_of_fold_with_groups_across_splits(tmp_path):
+    import pytest
+
+    export = write_export(tmp_path / "export", n_train=30, n_val=9)
+    groups = {"fix:train0": 7, "fix:test0": 7, "fix:val0": 7}  # one near-duplicate group reaching all three splits
+    settings = TrainSettings(epochs=1, batch_size=32, select_best=False)
+    path, _ = cross_validate(export, str(tmp_path / "run"), settings, folds=3, groups=groups,
+                             pool=("train", "val", "test"), quiet=True)
+    with np.load(path) as oof:
+        fold = dict(zip(oof["sample_key"].astype(str), oof["fold"]))
+    assert len(fold) == 3 * (30 + 9 + 9) and min(fold.values()) == 0  # every sample once (n per class), all out of fold
+    assert fold["fix:train0"] == fold["fix:test0"] == fold["fix:val0"]
+    assert {fold[f"fix:test{i}"] for i in range(9)} <= {0, 1, 2}
+    with pytest.raises(ValueError, match="select on faces they trained on"):
+        cross_validate(export, str(tmp_path / "run2"), TrainSettings(epochs=1), folds=3, pool=("train", "val"))
