@@ -14,8 +14,8 @@ random review.
     .venv/bin/python benchmarks/label_errors.py [--minutes 25] [--folds 5] [--model camera]
 
 The model's out-of-fold probabilities are kept in
-``benchmarks/out/label-errors/<model>-<folds>f-<minutes>m/oof.npz`` and reused
-(``--fresh`` retrains).
+``benchmarks/out/label-errors/<scheme>-<model>-<folds>f-<minutes>m-<folds-over>-seed<seed>/oof.npz``
+and reused (``--fresh`` retrains).
 """
 
 import argparse
