@@ -7,9 +7,11 @@ folds, a wall-clock budget), and judges every queue against the FERPlus
 majority of 10 real votes, which the curation never saw. On the Training
 faces that have a FERPlus majority it prints the base rate of wrong labels,
 the ``label-issue`` tag's precision/recall, and precision@500/1000/2500/5000
-of: the annotators' queue (``dispute_score``), FiftyOne Brain mistakenness
-alone, cleanlab's other filters and rankings on the same probabilities, and
-random review.
+of: the annotators' queue (``dispute_score``, ordered inside the
+``label-issue`` band by ``label_quality``, the noise-aware posterior of
+:func:`labels.quality.label_posterior`), FiftyOne Brain mistakenness alone,
+cleanlab's own filters and rankings on the same probabilities, and random
+review.
 
     .venv/bin/python benchmarks/label_errors.py [--minutes 25] [--folds 5] [--model camera]
 
@@ -82,6 +84,7 @@ def cleanlab_variants(labels, probs, is_error):
     from cleanlab.rank import get_label_quality_scores
 
     from labels.judge import precision_at, queue_order, tag_precision_recall
+    from labels.quality import label_posterior, noise_rates
 
     rows = []
     for method in FILTERS:
@@ -90,6 +93,9 @@ def cleanlab_variants(labels, probs, is_error):
     for method in RANKINGS:
         quality = get_label_quality_scores(labels, probs, method=method)
         rows.append((f"rank {method}", None, precision_at(is_error, queue_order(-quality), KS)))
+    # label_quality alone (no other dispute parts), on these rows' own noise rates
+    posterior = label_posterior(labels, probs, noise_rates(labels, probs, num_classes=probs.shape[1]))
+    rows.append(("rank noise posterior (label_quality)", None, precision_at(is_error, queue_order(-posterior), KS)))
     return rows
 
 
