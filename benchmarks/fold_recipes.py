@@ -59,19 +59,20 @@ def parse_overrides(pairs):
 
 def judge(name, probs, given, crowd, note=""):
     """One results line for fold probabilities (N, K), given labels (N,) and crowd majorities (N,; −1 = none)."""
+    from labels.judge import precision_at, queue_order, tag_precision_recall
     from labels.quality import label_issues
 
     is_issue, quality = label_issues(given, probs, num_classes=probs.shape[1])
     rows = crowd >= 0
     err = (given != crowd)[rows]
-    hits = np.cumsum(err[np.lexsort((np.arange(rows.sum()), quality[rows]))])
-    at_half = int(np.searchsorted(hits, math.ceil(0.5 * err.sum()))) + 1
-    tag = is_issue[rows]
+    order = queue_order(-quality[rows])  # lowest label_quality first, ties by index
+    at_half = int(np.searchsorted(np.cumsum(err[order]), math.ceil(0.5 * err.sum()))) + 1
+    p_at = precision_at(err, order, (200, 500, 1000, at_half))
+    tag_p, tag_r, tagged = tag_precision_recall(err, is_issue[rows])
     pred = probs[rows].argmax(axis=1)
     line = (f"{name:<20} acc FER {(pred == given[rows]).mean():.3f} crowd {(pred == crowd[rows]).mean():.3f} | "
-            + " ".join(f"P@{k} {hits[k - 1] / k:.3f}" for k in (200, 500, 1000))
-            + f" P@R0.5 {hits[at_half - 1] / at_half:.3f} | tag {tag.sum()} P {(tag & err).sum() / tag.sum():.3f} "
-            f"R {(tag & err).sum() / err.sum():.3f} {note}")
+            + " ".join(f"P@{k} {p_at[k]:.3f}" for k in (200, 500, 1000))
+            + f" P@R0.5 {p_at[at_half]:.3f} | tag {tagged} P {tag_p:.3f} R {tag_r:.3f} {note}")
     print(line, flush=True)
     RUNS.mkdir(parents=True, exist_ok=True)
     with open(RUNS / "results.txt", "a") as f:
@@ -91,11 +92,11 @@ def main():
         sys.exit(f"missing {SOURCE / 'oof.npz'}: run benchmarks/label_errors.py first (it cuts the folds)")
     from label_errors import oracle_majority
 
-    from curate.quality_pass import FOLD_POOLS
+    from curate.quality_pass import FOLD_POOLS, fold_model_settings
     from train.crossval import pooled_split
     from train.data import load_export
     from train.evaluate import predict_mirrored
-    from train.fit import TrainSettings, train_model
+    from train.fit import train_model
     from train.runs import load_run_model
 
     export = load_export(str(SOURCE / "export"))
@@ -113,10 +114,8 @@ def main():
               f"(judged {args.judge})")
         return
     overrides = parse_overrides(args.overrides)
-    # curate.quality_pass.model_pred_probs's fold settings, then the overrides
-    settings = TrainSettings(model="camera", soft_labels=False, batch_size=64, max_minutes=args.minutes,
-                             start_size=32, seed=0, select_best=False)
-    settings = dataclasses.replace(settings, seed=settings.seed + args.fold, **overrides)
+    # label quality's fold settings; fold k trains with seed + k, as train.crossval.cross_validate does
+    settings = dataclasses.replace(fold_model_settings("camera", args.minutes, args.fold), **overrides)
     run_dir = RUNS / args.name
     started = time.perf_counter()
     metrics = train_model(str(SOURCE / "export"), str(run_dir), settings, quiet=True, train_split=pool.take(fit),

@@ -91,6 +91,15 @@ def read_pred_probs_file(path, classes):
 FOLD_POOLS = {"all": ("train", "val", "test"), "train": ("train",)}
 
 
+def fold_model_settings(model, minutes_per_fold, seed):
+    """The fold models' :class:`train.settings.TrainSettings`: hard labels, batch 64, a cosine schedule over
+    ``minutes_per_fold``, faces grown from 32 px, last weights kept (nothing chosen on the held-out labels)."""
+    from train.settings import TrainSettings
+
+    return TrainSettings(model=model, soft_labels=False, batch_size=64, max_minutes=minutes_per_fold, start_size=32,
+                         seed=seed, select_best=False)
+
+
 def model_pred_probs(name, run_dir, *, scheme_name="fer8", model="camera", folds=5, max_minutes=25.0, seed=0,
                      repeats=1, folds_over="all", quiet=False):
     """Out-of-fold probabilities from the trainer for every labelled sample; return the oof.npz path.
@@ -114,7 +123,6 @@ def model_pred_probs(name, run_dir, *, scheme_name="fer8", model="camera", folds
     """
     from curate.export import ALL_SAMPLES, export_dataset
     from train.crossval import average_oof, cross_validate
-    from train.fit import TrainSettings
     from train.models import MODELS
 
     if model not in MODELS:
@@ -130,8 +138,7 @@ def model_pred_probs(name, run_dir, *, scheme_name="fer8", model="camera", folds
     export_dir = os.path.join(run_dir, "export")
     export_dataset(name, export_dir, view_name=ALL_SAMPLES, scheme_name=scheme_name, label_rule="majority",
                    quiet=quiet, seed=seed)
-    settings = TrainSettings(model=model, soft_labels=False, batch_size=64, max_minutes=max_minutes / folds / repeats,
-                             start_size=32, seed=seed, select_best=False)
+    settings = fold_model_settings(model, max_minutes / folds / repeats, seed)
     if repeats == 1:
         path, _ = cross_validate(export_dir, run_dir, settings, folds=folds, pool=FOLD_POOLS[folds_over],
                                  quiet=True)  # the export carries the groups

@@ -63,16 +63,19 @@ def label_posterior(labels, pred_probs, noise):
     return np.divide(mine, total, out=np.zeros_like(mine), where=total > 0)
 
 
-def noise_rates(labels, pred_probs, *, num_classes):
+def noise_rates(labels, pred_probs, *, num_classes, confident_joint=None):
     """P(given label i | true class j) (K, K), rows = true class, from cleanlab's calibrated confident joint.
 
-    Estimated on the same labels and out-of-fold probabilities, nothing else.
-    A class no face is confidently counted as (its row of the joint is empty)
-    gets the identity row: its labels are taken as right.
+    Estimated on the same labels and out-of-fold probabilities, nothing else
+    (``confident_joint``: cleanlab's ``compute_confident_joint`` of them, when
+    the caller has it already). A class no face is confidently counted as (its
+    row of the joint is empty) gets the identity row: its labels are taken as
+    right.
     """
     from cleanlab.count import estimate_joint
 
-    joint = estimate_joint(labels, pred_probs)  # (K given, K true): P(given i, true j)
+    # (K given, K true): P(given i, true j)
+    joint = estimate_joint(labels, pred_probs, confident_joint=confident_joint)
     given_by_true = np.zeros((num_classes, num_classes))
     given_by_true[:joint.shape[1], :joint.shape[0]] = joint.T
     rows = given_by_true.sum(axis=1, keepdims=True)
@@ -103,14 +106,17 @@ def label_issues(labels, pred_probs, *, num_classes):
         margin on every set of probabilities measured, and the tag at the same
         size is far more precise (benchmarks/RESULTS.md, label errors).
     """
+    from cleanlab.count import compute_confident_joint
     from cleanlab.filter import find_label_issues
 
     probs, labels = check_pred_probs(pred_probs, labels, num_classes)
     present = np.unique(labels)
     if len(present) < 2:
         raise ValueError("label quality needs at least two classes with samples")
-    count = int(np.sum(find_label_issues(labels, probs, filter_by="both")))
-    quality = label_posterior(labels, probs, noise_rates(labels, probs, num_classes=num_classes))
+    joint = compute_confident_joint(labels, probs)  # one pass over the probabilities serves both
+    count = int(np.sum(find_label_issues(labels, probs, filter_by="both", confident_joint=joint)))
+    quality = label_posterior(labels, probs, noise_rates(labels, probs, num_classes=num_classes,
+                                                         confident_joint=joint))
     is_issue = np.zeros(len(labels), dtype=bool)
     is_issue[np.lexsort((np.arange(len(labels)), quality))[:count]] = True
     return is_issue, quality
