@@ -49,6 +49,9 @@ def main():
     parser.add_argument("--teacher-weight", type=float, help="the teachers' share of the targets")
     parser.add_argument("--ema-decay", type=float, help="per-step decay of the weight average (0: off)")
     parser.add_argument("--seed", type=int, help="random seed (weights, shuffling, augmentation)")
+    parser.add_argument("--holdout", type=float,
+                        help="choose the best epoch on this grouped share of Training, not on PublicTest "
+                             "(teachers too); PublicTest is then evaluated once, at the end")
     parser.add_argument("--run-name", help="run directory name under benchmarks/out/runs/ (default: a timestamp); "
                                             "an unfinished run of that name is restarted")
     parser.add_argument("--ship", action="store_true", help="copy the result into openmv/model/")
@@ -74,7 +77,7 @@ def main():
         load_recipe(args.recipe or SHIPPED_RECIPE), max_minutes=args.minutes, model=args.model, labels=args.labels,
         batch_size=args.batch_size, learning_rate=args.lr, start_size=args.start_size, ema_decay=args.ema_decay,
         teachers=tuple(os.path.abspath(t) for t in args.teacher) or None, teacher_weight=args.teacher_weight,
-        seed=args.seed)
+        seed=args.seed, holdout=args.holdout)
     rule, view, size = recipe.export.labels, recipe.export.view or "clean-train", export_size(recipe)
     export = OUT / (f"exp-{recipe.export.scheme}-{rule}" + ("" if view == "clean-train" else f"-{view}")
                     + ("" if size == 48 else f"-{size}px"))

@@ -217,7 +217,7 @@ def label_quality(pred_probs, field, baseline, model_name, max_minutes, scheme, 
       curate label-quality --model camera --repeats 2 --max-minutes 50  # two seeds averaged: fewer false alarms
       curate label-quality --pred-probs runs/cv/oof.npz --scheme fer8
     """
-    from curate.quality_pass import model_pred_probs, run_label_quality
+    from curate.quality_pass import fold_source_name, model_pred_probs, run_label_quality
 
     if model_name:
         if pred_probs or field or baseline:
@@ -228,9 +228,7 @@ def label_quality(pred_probs, field, baseline, model_name, max_minutes, scheme, 
         pred_probs = model_pred_probs(dataset_name, run_dir, scheme_name=scheme, model=model_name, folds=folds,
                                       max_minutes=max_minutes, seed=seed, repeats=repeats, folds_over=folds_over,
                                       quiet=quiet)
-    source = None
-    if model_name:
-        source = f"model {model_name}, {folds} grouped folds" + (f" × {repeats} seeds" if repeats > 1 else "")
+    source = fold_source_name(model_name, folds, repeats, folds_over) if model_name else None
     summary = run_label_quality(dataset_name, scheme_name=scheme, pred_probs=pred_probs, field=field,
                                 baseline=baseline, folds=folds, seed=seed, quiet=quiet, partial=bool(model_name),
                                 source_name=source)
@@ -343,8 +341,9 @@ def export(out, view_name, scheme, label_rule, formats, balanced, overwrite, dat
               help="Progressive resizing: train on faces grown from this size to the model's input "
                    "over the first 60 % of training "
                    f"[default: {TRAIN_DEFAULTS.start_size} = off].")
-@click.option("--teacher", "teachers", multiple=True, type=click.Path(exists=True, file_okay=False),
-              help="Distil from this earlier run (repeat for an ensemble): targets blend labels and its predictions.")
+@click.option("--teacher", "teachers", multiple=True, type=click.Path(exists=True),
+              help="Distil from this earlier run, or from a teacher_predictions.npz a run kept (repeat for an "
+                   "ensemble): targets blend labels and its predictions.")
 @click.option("--teacher-weight", type=click.FloatRange(0, 1), default=None,
               help=f"The teachers' share of the training targets [default: {TRAIN_DEFAULTS.teacher_weight}].")
 @click.option("--ema-decay", type=click.FloatRange(0, 1, max_open=True), default=None,

@@ -91,6 +91,13 @@ def read_pred_probs_file(path, classes):
 FOLD_POOLS = {"all": ("train", "val", "test"), "train": ("train",)}
 
 
+def fold_source_name(model, folds, repeats=1, folds_over="all"):
+    """What ``ds.info["label_quality"]["source"]`` says of probabilities from fold models, e.g.
+    ``"model camera, 5 grouped folds over all splits × 2 seeds"``."""
+    pool = "all splits" if folds_over == "all" else "+".join(FOLD_POOLS[folds_over])
+    return f"model {model}, {folds} grouped folds over {pool}" + (f" × {repeats} seeds" if repeats > 1 else "")
+
+
 def fold_model_settings(model, minutes_per_fold, seed):
     """The fold models' :class:`train.settings.TrainSettings`: hard labels, batch 64, a cosine schedule over
     ``minutes_per_fold``, faces grown from 32 px, last weights kept (nothing chosen on the held-out labels)."""

@@ -12,7 +12,16 @@ cross-entropy. On PublicTest two 42-minute ``camera`` runs (85.96 and
 theirs at weight 0.8 reaches int8 86.28 %, more than any single run
 (benchmarks/RESULTS.md): averaging carries what one small model cannot
 reach alone, and distillation hands it to a model the camera can afford.
+
+A teacher run keeps its predictions on the train faces beside its model
+(``teacher_predictions.npz``, ~0.4 MB for 27k faces; layout in
+:mod:`train.run_files`): later students on the same faces read them, and the
+file alone can teach (``curate train --teacher FILE``), so a teacher trained
+on a GPU machine travels as its predictions.
 """
+
+import os
+import zlib
 
 import numpy as np
 
@@ -41,28 +50,73 @@ def blend_targets(labels, teacher, weight):
     return ((1.0 - weight) * labels + weight * teacher).astype(np.float32)
 
 
-def teacher_probabilities(run_dirs, x, classes):
-    """Mean probabilities (N, K) of the teacher runs on uint8 faces ``x`` (N, H, W).
+def face_digests(x):
+    """crc32 of each uint8 face's pixels: uint32 (N,) for faces (N, H, W); matches cached predictions to faces."""
+    x = np.ascontiguousarray(x, dtype=np.uint8)
+    return np.fromiter((zlib.crc32(face.tobytes()) for face in x), dtype=np.uint32, count=len(x))
 
-    Each teacher's prediction is averaged with its prediction on the mirrored
-    faces (expressions are left-right symmetric; training flips them too).
-    ValueError when a teacher was trained on other classes than ``classes``;
-    FileNotFoundError when a run directory holds no trained model.
+
+def cached_rows(path, keys, digests, classes):
+    """Rows (N, K) float32 of the predictions file ``path`` for the faces ``keys``/``digests``, in that order;
+    None when the file is absent or does not cover every face as it is now. ValueError: other classes."""
+    from train.run_files import read_teacher_predictions
+
+    if not os.path.isfile(path):
+        return None
+    file_keys, file_digests, probs, file_classes = read_teacher_predictions(path)
+    if file_classes != list(classes):
+        raise ValueError(f"{path}: predictions over {file_classes}, the export has {list(classes)}; "
+                         f"teachers must be trained on the same scheme")
+    index = {k: r for r, k in enumerate(file_keys)}
+    rows = np.array([index.get(k, -1) for k in keys], dtype=np.int64)
+    if (rows < 0).any() or (file_digests[rows] != digests).any():
+        return None
+    return probs[rows]
+
+
+def teacher_probabilities(teachers, x, classes, keys=None):
+    """Mean probabilities (N, K) of the teachers on uint8 faces ``x`` (N, H, W).
+
+    A teacher is a run directory (its model predicts) or a teacher-predictions
+    ``.npz`` file (:mod:`train.run_files`; no model needed) that covers the
+    faces. A run's prediction is the mean over the face and its mirror image
+    (expressions are left-right symmetric; training flips them too). With the
+    faces' sample ``keys`` (N,), a run keeps its predictions in
+    ``teacher_predictions.npz`` and the next student on the same faces (same
+    keys and pixels) reads them instead of predicting again.
+    ValueError when a teacher knows other classes than ``classes`` or a file
+    lacks faces; FileNotFoundError when a run directory holds no trained model.
     """
     from train.evaluate import predict_mirrored
-    from train.run_files import read_metrics
+    from train.run_files import TEACHER_PREDICTIONS_NAME, read_metrics, write_teacher_predictions
     from train.runs import load_run_model
 
-    if not run_dirs:
+    if not teachers:
         raise ValueError("no teacher runs given")
     x = np.asarray(x)
+    digests = face_digests(x) if keys is not None else None
     total = None
-    for run_dir in run_dirs:
-        teacher_classes = read_metrics(run_dir)["classes"]
-        if list(teacher_classes) != list(classes):
-            raise ValueError(f"teacher {run_dir} predicts {teacher_classes}, the export has {list(classes)}; "
-                             f"teachers must be trained on the same scheme")
-        model = load_run_model(run_dir)
-        probs = predict_mirrored(model, x)
+    for teacher in teachers:
+        if os.path.isfile(teacher):
+            if keys is None:
+                raise ValueError(f"teacher {teacher}: a predictions file needs the faces' sample keys")
+            probs = cached_rows(teacher, keys, digests, classes)
+            if probs is None:
+                raise ValueError(f"teacher {teacher}: no prediction for some of the {len(keys)} train faces (or "
+                                 f"their pixels changed); make it again from the teacher run on this export")
+        else:
+            teacher_classes = read_metrics(teacher)["classes"]
+            if list(teacher_classes) != list(classes):
+                raise ValueError(f"teacher {teacher} predicts {teacher_classes}, the export has {list(classes)}; "
+                                 f"teachers must be trained on the same scheme")
+            cache = os.path.join(teacher, TEACHER_PREDICTIONS_NAME)
+            probs = cached_rows(cache, keys, digests, classes) if keys is not None else None
+            if probs is None:
+                probs = predict_mirrored(load_run_model(teacher), x)
+                if keys is not None:
+                    try:
+                        write_teacher_predictions(cache, keys, digests, probs, classes)
+                    except OSError:
+                        pass  # a read-only run still teaches; it predicts again next time
         total = probs if total is None else total + probs
-    return (total / len(run_dirs)).astype(np.float32)
+    return (total / len(teachers)).astype(np.float32)

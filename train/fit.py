@@ -21,9 +21,10 @@ A weight average (``ema_decay`` > 0) keeps an exponential moving average
 of the weights during training; validation, early stopping and the saved
 model use the average (:func:`weight_average_callback`).
 
-Teachers (``teachers``: earlier run directories) blend their predictions
-into the training targets (:mod:`train.distill`); ``teacher_seconds`` in
-the metrics is the time their predictions took, outside ``train_seconds``.
+Teachers (``teachers``: earlier run directories, or the predictions files
+they keep) blend their predictions into the training targets
+(:mod:`train.distill`); ``teacher_seconds`` in the metrics is the time their
+predictions took (or their reading, when kept), outside ``train_seconds``.
 
 Keras 3 code with no TensorFlow-only calls in the model or the loop (the
 fused batch norm of :mod:`train.layers` falls back to Keras' own off
@@ -205,7 +206,7 @@ def training_targets(train, classes, settings):
 
     labels = train.soft if settings.soft_labels else np.eye(len(classes), dtype=np.float32)[train.hard]
     started = time.perf_counter()
-    teacher = teacher_probabilities(settings.teachers, train.x, classes)
+    teacher = teacher_probabilities(settings.teachers, train.x, classes, keys=train.keys)
     seconds = time.perf_counter() - started
     return dataclasses.replace(train, soft=blend_targets(labels, teacher, settings.teacher_weight)), True, seconds
 

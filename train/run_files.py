@@ -9,6 +9,8 @@ A run directory (``curate train``, ``curate quantize``)::
     recipe.toml        the recipe it ran (train/recipe)   RECIPE_NAME
     trained.tflite     the int8 model                     TFLITE_NAME
     camera.json        the camera report                  CAMERA_NAME
+    teacher_predictions.npz  its flip-averaged predictions on a student's train faces, kept for the next
+                       student (train/distill.py)         TEACHER_PREDICTIONS_NAME
     curves.png, confusion_*.png
 
 ``metrics.json``: model, params, classes, settings, epochs_run,
@@ -21,6 +23,8 @@ dataset, view, scheme, label_rule), camera. Written whole and atomically
 import json
 import os
 
+import numpy as np
+
 MODEL_NAME = "model.keras"
 HISTORY_NAME = "history.csv"
 METRICS_NAME = "metrics.json"
@@ -28,6 +32,7 @@ EXPORT_NAME = "export.json"
 RECIPE_NAME = "recipe.toml"
 TFLITE_NAME = "trained.tflite"
 CAMERA_NAME = "camera.json"
+TEACHER_PREDICTIONS_NAME = "teacher_predictions.npz"
 
 
 def write_json(path, data):
@@ -78,3 +83,33 @@ def is_quantized(run_dir):
 def run_clahe(metrics):
     """The CLAHE clip limit a run was trained with (0: none), from its ``metrics.json`` dict."""
     return float(metrics.get("settings", {}).get("clahe", 0.0) or 0.0)
+
+
+def write_teacher_predictions(path, keys, digests, probs, classes):
+    """Write a teacher's predictions (layout in the module docstring) through a temporary file and a rename."""
+    probs = np.asarray(probs)
+    if probs.ndim != 2 or probs.shape != (len(keys), len(classes)) or len(digests) != len(keys):
+        raise ValueError(f"{path}: {len(keys)} keys, {len(digests)} digests, probabilities {probs.shape} and "
+                         f"{len(classes)} classes do not make one (N, K) table")
+    tmp = path + ".tmp.npz"
+    np.savez_compressed(tmp, keys=np.asarray(keys, dtype=str), digests=np.asarray(digests, dtype=np.uint32),
+                        probs=probs.astype(np.float16), classes=np.asarray(classes, dtype=str))
+    os.replace(tmp, path)
+
+
+def read_teacher_predictions(path):
+    """(keys (N,) str, digests (N,) uint32, probs (N, K) float32 rows summing to 1, classes list) of a file
+    :func:`write_teacher_predictions` wrote; ValueError naming the file when it is not one."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            keys, digests, probs, classes = (data[k] for k in ("keys", "digests", "probs", "classes"))
+    except (OSError, KeyError, ValueError) as err:
+        raise ValueError(f"{path}: not a teacher-predictions file (keys, digests, probs, classes): {err}") from err
+    probs = probs.astype(np.float32)
+    if probs.ndim != 2 or probs.shape != (len(keys), len(classes)) or digests.shape != keys.shape:
+        raise ValueError(f"{path}: {len(keys)} keys, {len(digests)} digests and probabilities {probs.shape} "
+                         f"for {len(classes)} classes do not match")
+    if len(probs) and (not np.all(np.isfinite(probs)) or probs.min() < 0):
+        raise ValueError(f"{path}: probabilities must be finite and non-negative")
+    probs /= np.maximum(probs.sum(axis=1, keepdims=True), 1e-12)  # float16 rounding
+    return keys.astype(str), digests.astype(np.uint32), probs, [str(c) for c in classes]

@@ -38,7 +38,7 @@ class TrainSettings:
     max_minutes: float = 0.0  # > 0: cosine schedule over wall-clock time, stop when it is spent
     start_size: int = 0  # > 0: progressive resizing, training faces grow from this size to the model's
     steps_per_execution: int = 8  # training steps per graph call (less per-step Python overhead)
-    teachers: tuple = ()  # run directories whose models teach this one (see train/distill.py)
+    teachers: tuple = ()  # run directories (or their teacher_predictions.npz) that teach this one (train/distill.py)
     teacher_weight: float = 0.8  # the teachers' share of the training targets
     ema_decay: float = 0.0  # > 0: validate and keep an exponential moving average of the weights (per step)
     holdout: float = 0.0  # > 0: validate (choose the epoch) on this share of train, near-duplicate groups whole;

@@ -104,9 +104,9 @@ def test_label_quality_with_the_real_trainer_on_grouped_folds(scored, workspace)
     base = ["label-quality", "--dataset", scored, "--workspace", str(workspace.root), "--quiet"]
     result = CliRunner().invoke(cli, [*base, "--model", "camera", "--folds", "2", "--max-minutes", "0.5"])
     assert result.exit_code == 0, result.output
-    assert "model camera, 2 grouped folds" in result.output
+    assert "model camera, 2 grouped folds over all splits" in result.output
     ds = load_dataset(scored)
-    assert ds.info["label_quality"]["source"] == "model camera, 2 grouped folds"
+    assert ds.info["label_quality"]["source"] == "model camera, 2 grouped folds over all splits"
     scored_keys = set(ds.exists("label_quality").values("sample_key"))
     assert scored_keys == {k for k, _ in labelled(scored)[0]}  # every labelled sample, train out of fold
     runs = sorted(workspace.runs_dir.glob("*-label-quality-camera"))
@@ -125,7 +125,7 @@ def test_label_quality_with_the_real_trainer_on_grouped_folds(scored, workspace)
                                       "--max-minutes", "0.5", "--folds-over", "train"])
     assert result.exit_code == 0, result.output
     ds.reload()
-    assert ds.info["label_quality"]["source"] == "model camera, 2 grouped folds × 2 seeds"
+    assert ds.info["label_quality"]["source"] == "model camera, 2 grouped folds over train × 2 seeds"
     runs = sorted(workspace.runs_dir.glob("*-label-quality-camera"))
     repeats = [np.load(runs[-1] / f"repeat{r}" / "oof.npz") for r in (0, 1)]
     with np.load(runs[-1] / "oof.npz") as mean:

@@ -198,6 +198,55 @@ def test_a_teacher_alone_teaches_the_student(tmp_path, trained):
     assert list(metrics["settings"]["teachers"]) == [str(teacher_run)]
 
 
+def test_a_teacher_run_keeps_its_predictions_and_the_file_alone_teaches(tmp_path, trained):
+    import shutil
+
+    from train.distill import face_digests, teacher_probabilities
+    from train.evaluate import predict_mirrored
+    from train.run_files import read_teacher_predictions, write_teacher_predictions
+
+    _, trained_run, _ = trained
+    teacher = shutil.copytree(trained_run, tmp_path / "teacher")  # its own cache, not the module's run
+    export = write_export(tmp_path / "export", n_train=200)
+    _relabel_train_wrongly(export)
+    train_split = load_export(export).split("train")
+    classes = ["neutral", "happiness", "surprise"]
+    probs = teacher_probabilities([str(teacher)], train_split.x, classes, keys=train_split.keys)
+    np.testing.assert_allclose(probs, predict_mirrored(load_run_model(str(teacher)), train_split.x), atol=1e-3)
+    cache = teacher / "teacher_predictions.npz"
+    keys, digests, kept, kept_classes = read_teacher_predictions(str(cache))
+    assert list(keys) == list(train_split.keys) and kept_classes == classes
+    np.testing.assert_array_equal(digests, face_digests(train_split.x))
+    np.testing.assert_allclose(kept, probs, atol=2e-3)  # stored as float16
+
+    # the next student on the same faces reads the file: a planted answer comes back
+    planted = np.roll(kept, 1, axis=1)
+    write_teacher_predictions(str(cache), keys, digests, planted, classes)
+    again = teacher_probabilities([str(teacher)], train_split.x, classes, keys=train_split.keys)
+    np.testing.assert_allclose(again, planted, atol=2e-3)
+    # faces whose pixels changed are predicted again (and the file rewritten)
+    changed = train_split.x.copy()
+    changed[0, 0, 0] ^= 1
+    fresh = teacher_probabilities([str(teacher)], changed, classes, keys=train_split.keys)
+    assert np.abs(fresh - planted).max() > 0.1
+    assert read_teacher_predictions(str(cache))[1][0] == face_digests(changed[:1])[0]
+
+    # the file alone teaches: the export's labels are all wrong, the file holds the teacher's own answers
+    write_teacher_predictions(str(cache), keys, digests, kept, classes)
+    alone = tmp_path / "predictions.npz"
+    shutil.copy(cache, alone)
+    settings = TrainSettings(epochs=10, batch_size=8, patience=10, teachers=(str(alone),), teacher_weight=1.0)
+    assert train_model(export, str(tmp_path / "student"), settings, quiet=True)["val"]["float"]["accuracy"] > 0.9
+
+    # a file that lacks faces, or is not one, is refused by name
+    write_teacher_predictions(str(alone), keys[:-1], digests[:-1], kept[:-1], classes)
+    with pytest.raises(ValueError, match="predictions.npz: no prediction for some of the 600 train faces"):
+        teacher_probabilities([str(alone)], train_split.x, classes, keys=train_split.keys)
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="bad.npz: not a teacher-predictions file"):
+        teacher_probabilities([str(tmp_path / "bad.npz")], train_split.x, classes, keys=train_split.keys)
+
+
 def test_teacher_errors(tmp_path, trained):
     from train.crossval import cross_validate
 
