@@ -74,16 +74,16 @@ def cached_rows(path, keys, digests, classes):
     return probs[rows]
 
 
-def teacher_probabilities(teachers, x, classes, keys=None):
-    """Mean probabilities (N, K) of the teachers on uint8 faces ``x`` (N, H, W).
+def teacher_probabilities(teachers, x, classes, keys):
+    """Mean probabilities (N, K) of the teachers on uint8 faces ``x`` (N, H, W) with sample ``keys`` (N,).
 
     A teacher is a run directory (its model predicts) or a teacher-predictions
     ``.npz`` file (:mod:`train.run_files`; no model needed) that covers the
     faces. A run's prediction is the mean over the face and its mirror image
-    (expressions are left-right symmetric; training flips them too). With the
-    faces' sample ``keys`` (N,), a run keeps its predictions in
-    ``teacher_predictions.npz`` and the next student on the same faces (same
-    keys and pixels) reads them instead of predicting again.
+    (expressions are left-right symmetric; training flips them too). A run
+    keeps its predictions in ``teacher_predictions.npz`` and the next student
+    on the same faces (same keys and pixels) reads them instead of predicting
+    again.
     ValueError when a teacher knows other classes than ``classes`` or a file
     lacks faces; FileNotFoundError when a run directory holds no trained model.
     """
@@ -94,12 +94,10 @@ def teacher_probabilities(teachers, x, classes, keys=None):
     if not teachers:
         raise ValueError("no teacher runs given")
     x = np.asarray(x)
-    digests = face_digests(x) if keys is not None else None
+    digests = face_digests(x)
     total = None
     for teacher in teachers:
         if os.path.isfile(teacher):
-            if keys is None:
-                raise ValueError(f"teacher {teacher}: a predictions file needs the faces' sample keys")
             probs = cached_rows(teacher, keys, digests, classes)
             if probs is None:
                 raise ValueError(f"teacher {teacher}: no prediction for some of the {len(keys)} train faces (or "
@@ -110,13 +108,12 @@ def teacher_probabilities(teachers, x, classes, keys=None):
                 raise ValueError(f"teacher {teacher} predicts {teacher_classes}, the export has {list(classes)}; "
                                  f"teachers must be trained on the same scheme")
             cache = os.path.join(teacher, TEACHER_PREDICTIONS_NAME)
-            probs = cached_rows(cache, keys, digests, classes) if keys is not None else None
+            probs = cached_rows(cache, keys, digests, classes)
             if probs is None:
                 probs = predict_mirrored(load_run_model(teacher), x)
-                if keys is not None:
-                    try:
-                        write_teacher_predictions(cache, keys, digests, probs, classes)
-                    except OSError:
-                        pass  # a read-only run still teaches; it predicts again next time
+                try:
+                    write_teacher_predictions(cache, keys, digests, probs, classes)
+                except OSError:
+                    pass  # a read-only run still teaches; it predicts again next time
         total = probs if total is None else total + probs
     return (total / len(teachers)).astype(np.float32)
