@@ -35,3 +35,18 @@ def scored_real_dataset(workspace_dir=None, name=DATASET):
 
     save_views(load_dataset(name))  # views follow the current definitions
     return workspace
+
+
+def recipe_export(recipe):
+    """The export of the real dataset that ``recipe`` trains on (written under ``benchmarks/out`` if missing):
+    (path, view, label rule). Call after :func:`scored_real_dataset`."""
+    from curate.export import export_dataset
+    from train.recipe import export_size
+
+    rule, view, size = recipe.export.labels, recipe.export.view or "clean-train", export_size(recipe)
+    export = OUT / (f"exp-{recipe.export.scheme}-{rule}" + ("" if view == "clean-train" else f"-{view}")
+                    + ("" if size == 48 else f"-{size}px"))
+    if not (export / "manifest.json").exists():
+        export_dataset(DATASET, export, view_name=view, scheme_name=recipe.export.scheme, label_rule=rule,
+                       size=size, quiet=True)
+    return export, view, rule

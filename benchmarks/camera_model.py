@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from _realdata import DATASET, OUT, scored_real_dataset  # noqa: E402
+from _realdata import OUT, recipe_export, scored_real_dataset  # noqa: E402
 
 
 def main():
@@ -68,8 +68,7 @@ def main():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
     scored_real_dataset()
-    from curate.export import export_dataset
-    from train.recipe import SHIPPED_RECIPE, export_size, load_recipe, train_recipe, with_overrides
+    from train.recipe import SHIPPED_RECIPE, load_recipe, train_recipe, with_overrides
     from train.run_files import read_metrics
     from train.runs import quantize_run
 
@@ -78,12 +77,7 @@ def main():
         batch_size=args.batch_size, learning_rate=args.lr, start_size=args.start_size, ema_decay=args.ema_decay,
         teachers=tuple(os.path.abspath(t) for t in args.teacher) or None, teacher_weight=args.teacher_weight,
         seed=args.seed, holdout=args.holdout)
-    rule, view, size = recipe.export.labels, recipe.export.view or "clean-train", export_size(recipe)
-    export = OUT / (f"exp-{recipe.export.scheme}-{rule}" + ("" if view == "clean-train" else f"-{view}")
-                    + ("" if size == 48 else f"-{size}px"))
-    if not (export / "manifest.json").exists():
-        export_dataset(DATASET, export, view_name=view, scheme_name=recipe.export.scheme, label_rule=rule,
-                       size=size, quiet=True)
+    export, view, rule = recipe_export(recipe)
     metrics = train_recipe(str(export), str(run), recipe)
     tflite, camera = quantize_run(str(run))
     metrics = read_metrics(str(run))

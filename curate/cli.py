@@ -331,6 +331,15 @@ def export(out, view_name, scheme, label_rule, formats, balanced, overwrite, dat
 @click.option("--class-weights", type=click.Choice(WEIGHTINGS), default=None,
               help=f"[default: {TRAIN_DEFAULTS.class_weighting}]")
 @click.option("--no-augment", is_flag=True, default=None, help="Turn augmentation off.")
+@click.option("--erase", type=click.FloatRange(0, 1), default=None,
+              help="Random erasing: a box of noise over this share of the training faces, e.g. 0.5 "
+                   f"[default: {TRAIN_DEFAULTS.erase} = off].")
+@click.option("--mixup", type=click.FloatRange(0), default=None,
+              help="Mixup of faces and soft targets with this Beta alpha, e.g. 0.2 "
+                   f"[default: {TRAIN_DEFAULTS.mixup} = off].")
+@click.option("--cutmix", type=click.FloatRange(0), default=None,
+              help="CutMix with this Beta alpha, e.g. 1.0; with --mixup each face takes one of the two "
+                   f"[default: {TRAIN_DEFAULTS.cutmix} = off].")
 @click.option("--patience", type=click.IntRange(1, 1000), default=None,
               help=f"Early-stopping patience (epochs) [default: {TRAIN_DEFAULTS.patience}].")
 @click.option("--seed", type=int, default=None, help=f"[default: {TRAIN_DEFAULTS.seed}]")
@@ -364,8 +373,8 @@ def export(out, view_name, scheme, label_rule, formats, balanced, overwrite, dat
 @workspace_option
 @quiet_option
 @user_errors
-def train(export_dir, run_dir, recipe, model, epochs, batch_size, lr, hard, class_weights, no_augment, patience,
-          seed, max_minutes, start_size, teachers, teacher_weight, ema_decay, holdout, clahe, cv, init,
+def train(export_dir, run_dir, recipe, model, epochs, batch_size, lr, hard, class_weights, no_augment, erase, mixup,
+          cutmix, patience, seed, max_minutes, start_size, teachers, teacher_weight, ema_decay, holdout, clahe, cv, init,
           dataset_name, workspace, quiet):
     """Train a model on an export; write model, history, metrics and plots to a run directory.
 
@@ -382,7 +391,7 @@ def train(export_dir, run_dir, recipe, model, epochs, batch_size, lr, hard, clas
     recipe = with_overrides(
         load_recipe(recipe), model=model, epochs=epochs, batch_size=batch_size, learning_rate=lr,
         soft_labels=False if hard else None, class_weighting=class_weights, augment=False if no_augment else None,
-        patience=patience, seed=seed, max_minutes=max_minutes, start_size=start_size,
+        erase=erase, mixup=mixup, cutmix=cutmix, patience=patience, seed=seed, max_minutes=max_minutes, start_size=start_size,
         teachers=tuple(os.path.abspath(t) for t in teachers) or None, teacher_weight=teacher_weight,
         ema_decay=ema_decay, holdout=holdout, clahe=clahe,
         init=None if init is None else init if init == SHIPPED else os.path.abspath(init))

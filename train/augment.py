@@ -2,7 +2,9 @@
 
 Horizontal flip, ±10° rotation, ±10 % zoom and shift, brightness and
 contrast for lighting, and mild blur or noise — on batches of float faces
-(B, H, W, 1) in [0, 1].
+(B, H, W, 1) in [0, 1] — and, when asked for, random erasing
+(:class:`RandomErasing`). Mixup and CutMix, which change the targets too,
+are in :mod:`train.mixing`.
 
 Flip, rotation, zoom and shift are composed into one affine matrix per face
 and applied in one resampling pass (:class:`RandomAffine`) instead of four
@@ -114,6 +116,44 @@ class RandomBlurNoise(_Augmentation):
         return ops.clip(ops.where(noisy, x + noise, x), 0.0, 1.0)
 
 
+class RandomErasing(_Augmentation):
+    """With probability ``p`` a face gets one box of uniform noise (Zhong et al. 2020).
+
+    The box covers ``area`` (a range, share of the face) with aspect ratio
+    h/w in ``ratio`` (log-uniform), clipped to the face; it stands in for
+    hands, hair and glasses over part of a face.
+    """
+
+    def __init__(self, p=0.5, area=(0.02, 0.25), ratio=(0.3, 3.3), seed=None, **kwargs):
+        super().__init__(seed, **kwargs)
+        self.p, self.area, self.ratio = p, tuple(area), tuple(ratio)
+
+    def augment(self, x):
+        ops = keras.ops
+        batch = ops.shape(x)[0]
+        height, width = x.shape[1], x.shape[2]
+
+        def uniform(low=0.0, high=1.0):
+            return keras.random.uniform((batch,), low, high, seed=self.seed_generator)
+
+        area = uniform(*self.area) * (height * width)
+        aspect = ops.exp(uniform(math.log(self.ratio[0]), math.log(self.ratio[1])))
+        box_h = ops.minimum(ops.sqrt(area * aspect), float(height))
+        box_w = ops.minimum(ops.sqrt(area / aspect), float(width))
+        top, left = uniform() * (height - box_h), uniform() * (width - box_w)
+        rows = ops.reshape(ops.arange(height, dtype="float32") + 0.5, (1, height, 1, 1))
+        cols = ops.reshape(ops.arange(width, dtype="float32") + 0.5, (1, 1, width, 1))
+
+        def edge(v):
+            return ops.reshape(v, (-1, 1, 1, 1))
+
+        inside = ((rows >= edge(top)) & (rows < edge(top + box_h))
+                  & (cols >= edge(left)) & (cols < edge(left + box_w)))
+        erased = inside & edge(uniform() < self.p)
+        noise = keras.random.uniform(ops.shape(x), seed=self.seed_generator)
+        return ops.where(erased, noise, x)
+
+
 class TrainingResize(layers.Layer):
     """Resizes training batches (B, H, W, 1) to (size, size); the identity at inference.
 
@@ -154,10 +194,11 @@ def progressive_size(progress, start, full, ramp_end=0.6, step=4):
     return int(max(start, step * math.floor(size / step)))
 
 
-def make_augmenter(seed=0):
-    """A Keras Sequential applied to training batches (B, H, W, 1) only."""
+def make_augmenter(seed=0, erase=0.0):
+    """A Keras Sequential applied to training batches (B, H, W, 1) only; ``erase`` > 0 adds random erasing last."""
     return keras.Sequential([
         RandomAffine(seed=seed),
         RandomLighting(seed=seed + 1),
         RandomBlurNoise(seed=seed + 2),
+        *([RandomErasing(erase, seed=seed + 3)] if erase > 0 else []),
     ], name="augment")

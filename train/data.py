@@ -95,12 +95,14 @@ def to_float(x):
     return (np.asarray(x, dtype=np.float32) / 255.0)[..., None]
 
 
-def tf_dataset(split, *, batch_size, training, sample_weight=None, seed=0, soft=True, input_size=None):
+def tf_dataset(split, *, batch_size, training, sample_weight=None, seed=0, soft=True, input_size=None, mix=None):
     """A batched ``tf.data.Dataset`` of (x, y[, w]) from a Split.
 
     ``y`` is the soft distribution (``soft=True``) or one-hot hard labels.
-    Training data are shuffled each epoch; augmentation is the trainer's job
-    (:mod:`train.augment`, run inside the training step).
+    Training data are shuffled each epoch; ``mix`` (from
+    :func:`train.mixing.batch_mixer`) mixes each batch's faces and targets,
+    with seeds from a random stream that changes every epoch; augmentation
+    is the trainer's job (:mod:`train.augment`, run inside the training step).
     """
     import tensorflow as tf
 
@@ -118,4 +120,8 @@ def tf_dataset(split, *, batch_size, training, sample_weight=None, seed=0, soft=
         return (x, *rest)
 
     data = data.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size)
+    if mix is not None:
+        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+        data = tf.data.Dataset.zip((seeds, data)).map(lambda s, batch: mix(s, *batch),
+                                                      num_parallel_calls=tf.data.AUTOTUNE)
     return data.prefetch(tf.data.AUTOTUNE)

@@ -175,6 +175,13 @@ def check_settings(settings):
                          f"{MIN_START_SIZE}")
     if not 0 <= settings.holdout < 1:
         raise ValueError(f"held-out share {settings.holdout} is not in [0, 1); use 0 (select on val) or e.g. 0.1")
+    if not 0 <= settings.erase <= 1:
+        raise ValueError(f"random-erasing share {settings.erase} is not in [0, 1]; use 0 (off) or e.g. 0.5")
+    if (settings.erase or settings.mixup or settings.cutmix) and not settings.augment:
+        raise ValueError("random erasing, mixup and cutmix are augmentation; they need augmentation on")
+    from train.mixing import check_mixing
+
+    check_mixing(settings.mixup, settings.cutmix)
     if not 0 <= settings.ema_decay < 1:
         raise ValueError(f"weight-average decay {settings.ema_decay} is not in [0, 1); use 0 (off) or e.g. 0.9995")
 
@@ -230,7 +237,7 @@ def compiled_trainer(model, settings, full_shape, steps_per_epoch):
                                                           decay_steps=steps_per_epoch * settings.epochs, alpha=0.02)
     # Augmentation runs inside the training step (on the backend's device), not in tf.data:
     # the loader then stays backend-free, and the saved model is the bare camera model.
-    stages = [make_augmenter(settings.seed)] if settings.augment else []
+    stages = [make_augmenter(settings.seed, settings.erase)] if settings.augment else []
     if 0 < settings.start_size < size:
         resize = TrainingResize(size, name="progressive_resize")
         stages.append(resize)
@@ -276,8 +283,11 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
         started_from = {"from": settings.init, "copied": initial_weights(model, settings.init, settings.model, classes)}
     train, soft, teacher_seconds = training_targets(train, classes, settings)
     weights = sample_weights(train.hard, len(classes), settings.class_weighting)
+    from train.mixing import batch_mixer
+
     train_data = tf_dataset(train, batch_size=settings.batch_size, training=True, soft=soft,
-                            sample_weight=weights, seed=settings.seed, input_size=size)
+                            sample_weight=weights, seed=settings.seed, input_size=size,
+                            mix=batch_mixer(settings.mixup, settings.cutmix) if settings.augment else None)
     val_data = tf_dataset(val, batch_size=512, training=False, soft=False, input_size=size)
     trainer, callbacks = compiled_trainer(model, settings, full_shape,
                                           max(1, int(np.ceil(len(train) / settings.batch_size))))

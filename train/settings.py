@@ -33,6 +33,9 @@ class TrainSettings:
     soft_labels: bool = True  # False: one-hot of the hard label
     class_weighting: str = "none"
     augment: bool = True
+    erase: float = 0.0  # > 0: random erasing, a box of noise over this share of the faces (train/augment.py)
+    mixup: float = 0.0  # > 0: Beta alpha of mixup on faces and soft targets (train/mixing.py), e.g. 0.2
+    cutmix: float = 0.0  # > 0: Beta alpha of CutMix (with mixup too, each face takes one), e.g. 1.0
     patience: int = 15
     seed: int = 0
     max_minutes: float = 0.0  # > 0: cosine schedule over wall-clock time, stop when it is spent

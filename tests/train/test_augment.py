@@ -75,3 +75,27 @@ def test_training_resize_resizes_in_training_only():
     layer.size.assign(32)
     assert tuple(layer(x, training=True).shape) == (2, 32, 32, 1)
     assert np.array_equal(np.asarray(layer(x, training=False)), x)
+
+
+def test_random_erasing_puts_one_box_of_noise_on_the_chosen_faces_only():
+    from train.augment import RandomErasing
+
+    x = np.full((64, 24, 24, 1), 0.5, dtype="float32")
+    out = keras.ops.convert_to_numpy(RandomErasing(p=0.5, seed=3)(x, training=True))
+    changed = out != 0.5
+    erased = changed.any(axis=(1, 2, 3))
+    assert 10 < erased.sum() < 54  # about half the faces
+    for face in changed[erased, :, :, 0]:
+        rows, cols = np.nonzero(face.any(axis=1))[0], np.nonzero(face.any(axis=0))[0]
+        box = face[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+        assert box.mean() > 0.95  # one solid box (a noise pixel may equal 0.5 by chance)
+        assert 0.01 <= box.size / face.size <= 0.3
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(RandomErasing(p=1.0)(x, training=False)), x)
+
+
+def test_augmenter_erases_last_only_when_asked():
+    from train.augment import RandomErasing
+
+    assert not any(isinstance(layer, RandomErasing) for layer in make_augmenter().layers)
+    assert isinstance(make_augmenter(erase=0.5).layers[-1], RandomErasing)

@@ -133,3 +133,24 @@ def test_holdout_selection_keeps_val_for_one_final_report_with_a_leak_free_figur
     assert again["float"]["accuracy"] == pytest.approx(metrics["val"]["float"]["accuracy"])
     with pytest.raises(ValueError, match="held-out share"):
         train_model(export, str(tmp_path / "bad"), TrainSettings(epochs=1, holdout=1.0), quiet=True)
+
+
+def test_training_with_erasing_mixup_and_cutmix_learns_the_fixture(tmp_path):
+    export = write_export(tmp_path / "export", n_train=200)
+    settings = TrainSettings(epochs=10, batch_size=8, patience=10, erase=0.5, mixup=0.2, cutmix=1.0)
+    metrics = train_model(export, str(tmp_path / "run"), settings, quiet=True)
+    assert metrics["val"]["float"]["accuracy"] > 0.8  # chance is 1/3
+    assert {k: metrics["settings"][k] for k in ("erase", "mixup", "cutmix")} == {"erase": 0.5, "mixup": 0.2,
+                                                                                   "cutmix": 1.0}
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"erase": 1.5}, r"random-erasing share 1.5 is not in \[0, 1\]"),
+    ({"mixup": -0.2}, "mixup alpha -0.2 must be"),
+    ({"cutmix": 1.0, "augment": False}, "need augmentation on"),
+])
+def test_bad_mixing_settings_are_refused_before_anything_is_written(tmp_path, change, message):
+    export = write_export(tmp_path / "export")
+    with pytest.raises(ValueError, match=message):
+        train_model(export, str(tmp_path / "run"), TrainSettings(epochs=1, **change), quiet=True)
+    assert not (tmp_path / "run").exists()
