@@ -75,7 +75,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipe", default=None, help="base recipe (default: openmv/model/recipe.toml)")
     parser.add_argument("--epochs", type=int, default=15)
-    parser.add_argument("--arm", action="append", help="NAME:KEY=VALUE,... (repeat); default: " + ", ".join(DEFAULT_ARMS))
+    parser.add_argument("--arm", action="append",
+                        help="NAME:KEY=VALUE,... (repeat); default: " + ", ".join(DEFAULT_ARMS))
     args = parser.parse_args()
     arms = [parse_arm(a) for a in (args.arm or DEFAULT_ARMS)]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -391,7 +391,8 @@ def train(export_dir, run_dir, recipe, model, epochs, batch_size, lr, hard, clas
     recipe = with_overrides(
         load_recipe(recipe), model=model, epochs=epochs, batch_size=batch_size, learning_rate=lr,
         soft_labels=False if hard else None, class_weighting=class_weights, augment=False if no_augment else None,
-        erase=erase, mixup=mixup, cutmix=cutmix, patience=patience, seed=seed, max_minutes=max_minutes, start_size=start_size,
+        erase=erase, mixup=mixup, cutmix=cutmix, patience=patience, seed=seed, max_minutes=max_minutes,
+        start_size=start_size,
         teachers=tuple(os.path.abspath(t) for t in teachers) or None, teacher_weight=teacher_weight,
         ema_decay=ema_decay, holdout=holdout, clahe=clahe,
         init=None if init is None else init if init == SHIPPED else os.path.abspath(init))

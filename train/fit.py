@@ -41,6 +41,7 @@ import numpy as np
 
 from labels.balance import class_weights
 from train.data import load_export, tf_dataset
+from train.mixing import batch_mixer, check_mixing
 from train.models import default_input_shape, make_model, plain_copy
 from train.run_files import EXPORT_NAME, HISTORY_NAME, MODEL_NAME, write_json, write_metrics
 from train.settings import WEIGHTINGS, TrainSettings  # noqa: F401  (TrainSettings: re-exported)
@@ -179,8 +180,6 @@ def check_settings(settings):
         raise ValueError(f"random-erasing share {settings.erase} is not in [0, 1]; use 0 (off) or e.g. 0.5")
     if (settings.erase or settings.mixup or settings.cutmix) and not settings.augment:
         raise ValueError("random erasing, mixup and cutmix are augmentation; they need augmentation on")
-    from train.mixing import check_mixing
-
     check_mixing(settings.mixup, settings.cutmix)
     if not 0 <= settings.ema_decay < 1:
         raise ValueError(f"weight-average decay {settings.ema_decay} is not in [0, 1); use 0 (off) or e.g. 0.9995")
@@ -283,11 +282,9 @@ def train_model(export_path, run_dir, settings=None, *, quiet=False, train_split
         started_from = {"from": settings.init, "copied": initial_weights(model, settings.init, settings.model, classes)}
     train, soft, teacher_seconds = training_targets(train, classes, settings)
     weights = sample_weights(train.hard, len(classes), settings.class_weighting)
-    from train.mixing import batch_mixer
-
     train_data = tf_dataset(train, batch_size=settings.batch_size, training=True, soft=soft,
                             sample_weight=weights, seed=settings.seed, input_size=size,
-                            mix=batch_mixer(settings.mixup, settings.cutmix) if settings.augment else None)
+                            mix=batch_mixer(settings.mixup, settings.cutmix))
     val_data = tf_dataset(val, batch_size=512, training=False, soft=False, input_size=size)
     trainer, callbacks = compiled_trainer(model, settings, full_shape,
                                           max(1, int(np.ceil(len(train) / settings.batch_size))))

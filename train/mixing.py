@@ -43,8 +43,8 @@ def cut_boxes(lam, uniform_y, uniform_x, height, width):
 
     side = tf.sqrt(1.0 - lam)
     cy, cx = uniform_y * height, uniform_x * width
-    top, bottom = tf.clip_by_value(cy - side * height / 2, 0, height), tf.clip_by_value(cy + side * height / 2, 0, height)
-    left, right = tf.clip_by_value(cx - side * width / 2, 0, width), tf.clip_by_value(cx + side * width / 2, 0, width)
+    top, bottom = (tf.clip_by_value(cy + d * side * height / 2, 0, height) for d in (-1, 1))
+    left, right = (tf.clip_by_value(cx + d * side * width / 2, 0, width) for d in (-1, 1))
     rows = tf.range(height, dtype=tf.float32)[None, :, None, None] + 0.5  # pixel centres
     cols = tf.range(width, dtype=tf.float32)[None, None, :, None] + 0.5
 
