@@ -50,8 +50,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/scores.py
 
 # The shipped camera model's recipe (openmv/model/recipe.toml) on the real data, CPU only (about
-# 2 h 15 min on 2 cores): two 42-minute teachers (seeds 0 and 1; a finished one is reused), then a
-# 42-minute student distilled from their flip-averaged ensemble (weight 0.8), shipped to openmv/model/.
+# 45 min on 2 cores): one 42-minute run on all of Training keeping its last epoch, shipped to openmv/model/.
 camera-model: $(STAMP)
 	$(PY) benchmarks/camera_model.py --recipe openmv/model/recipe.toml --run-name camera-model --ship
 

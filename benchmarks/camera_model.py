@@ -11,11 +11,11 @@ Targets: int8 accuracy ≥ 86 % on PublicTest, .tflite ≤ 256 KB, arena ≤ 256
 latency ≤ 150 ms, training ≤ 45 min on 2 CPU cores.
 
     .venv/bin/python benchmarks/camera_model.py [--recipe FILE] [--minutes 40] [--ship]
-    make camera-model     # the shipped model's recipe: two teachers, then a distilled student
+    make camera-model     # the shipped model's recipe: one 42-minute run, last epoch kept
 
 The recipe (default ``openmv/model/recipe.toml``, the shipped model's) holds
-every knob; the options override it. Its teachers train first, into
-``<run>-teacher-seed<N>``, and are reused when a run of that name exists.
+every knob; the options override it. A recipe's ``[distill]`` teachers train
+first, into ``<run>-teacher-seed<N>``, and are reused when a run of that name exists.
 
 ``--ship`` copies the model, labels and metrics into ``openmv/model/`` (the
 model the camera bundle uses by default); ``--ship-run RUN`` ships a run

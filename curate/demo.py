@@ -272,7 +272,7 @@ def run_demo(workspace, dataset_name, *, out=None, fresh=True, quiet=False, echo
     from train.settings import TrainSettings
 
     smoke = Recipe(train=TrainSettings(max_minutes=1.0, epochs=1000, patience=1000, batch_size=16))
-    record = run_loop(dataset_name, LoopSettings(recipe=smoke, drive=str(drive)),
+    record = run_loop(dataset_name, LoopSettings(recipe=smoke, drive=str(drive), fine_tune_minutes=1.0),
                       workspace=workspace, quiet=True, echo=say)
     steps, gate = record["steps"], record["gate"]
     echo(f"new model: int8 val accuracy {steps['evaluate']['int8_val_accuracy']:.3f} on drawn faces "

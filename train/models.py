@@ -116,8 +116,9 @@ def camera(input_shape=(48, 48, 1), num_classes=8, dropout=0.0, head_dropout=0.2
     before (a gain within seed noise), while 320 instead of 256 filters at
     6x6 gained nothing. The model under-fits a 40-minute CPU budget, so dropout is light
     (none spatial, 0.2 before the classifier). Alone, int8 85.87 % on
-    PublicTest at best; the shipped model, distilled from two such runs,
-    86.28 % (benchmarks/RESULTS.md).
+    PublicTest at best when epochs were chosen on PublicTest; the shipped
+    model, one 42-minute run on all of Training keeping its last epoch,
+    85.71 % (benchmarks/RESULTS.md).
     """
     if width <= 0 or not -1 <= depth <= 3:
         raise ValueError(f"camera family: width must be > 0 and depth in -1..3, got width {width}, depth {depth}")
