@@ -16,7 +16,7 @@ Then timed, as a user runs it: ``curate loop --captures CK --drive FAKE --force
 --no-flash --recipe openmv/model/recipe.toml`` (the default fine-tune: a tenth
 of the recipe's learning rate, 5 minutes). Both int8 models are run by LiteRT on the loop's own export:
 PublicTest (FERPlus majority, fer8) and its leak-free part, the captures'
-val split (the loop's gate and epoch choice see it) and their test split
+val split (the loop's gate sees it; so does its epoch choice when the recipe selects) and their test split
 (subjects neither trained nor selected on). Issue 20's target: PublicTest
 within 0.5 point of the start, accuracy on the captures up.
 

@@ -114,8 +114,12 @@ def with_overrides(recipe, **given):
     """``recipe`` with the given settings replaced; ``None`` means "not given" and keeps the recipe's.
 
     Keys are TrainSettings fields or ``view``/``scheme``/``labels`` (export) or ``teacher_seeds``.
+    A held-out share given here (``--holdout``) is for choosing the epoch on, so it turns
+    ``select_best`` on unless that is given too (a final-fit recipe keeps it off).
     """
     given = {k: v for k, v in given.items() if v is not None}
+    if given.get("holdout"):
+        given.setdefault("select_best", True)
     export_keys = {f.name for f in dataclasses.fields(ExportRecipe)}
     export = {k: given.pop(k) for k in list(given) if k in export_keys}
     seeds = given.pop("teacher_seeds", recipe.teacher_seeds)

@@ -71,6 +71,14 @@ def test_overrides_given_win_and_none_keeps_the_recipe():
     assert with_overrides(recipe, teachers=("runs/a",)).teacher_seeds == ()  # explicit teachers replace the seeds
 
 
+def test_a_held_out_share_given_turns_epoch_selection_on_in_a_final_fit_recipe():
+    final_fit = Recipe(train=TrainSettings(select_best=False))
+    assert with_overrides(final_fit, holdout=0.1).train.select_best is True  # `--holdout` chooses the epoch on it
+    assert with_overrides(final_fit, holdout=0.1, select_best=False).train.select_best is False  # said outright
+    assert with_overrides(final_fit, holdout=None).train.select_best is False
+    assert with_overrides(load_recipe(SHIPPED_RECIPE), holdout=0.1).train.select_best is True
+
+
 def test_written_recipes_read_back_equal(tmp_path):
     recipe = Recipe(train=TrainSettings(model="wiacek", learning_rate=1e-3, augment=False, teachers=("a", 'b"c')),
                     export=ExportRecipe(view="clean-train", labels="original"))
