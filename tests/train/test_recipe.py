@@ -87,3 +87,14 @@ def test_written_recipes_read_back_equal(tmp_path):
     assert "[distill]" not in recipe_text(recipe)
     seeded = dataclasses.replace(recipe, train=TrainSettings(), teacher_seeds=(4,))
     assert load_recipe(write_recipe(seeded, str(tmp_path / "run2"))) == seeded
+
+
+@pytest.mark.parametrize("name", ["curation_lift.toml", "wide-teacher.toml"])
+def test_benchmark_recipes_load(name):
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "recipes" / name
+    recipe = load_recipe(str(path))
+    assert recipe.train.epochs > 0 and recipe.export.scheme
+    if name == "wide-teacher.toml":
+        assert (recipe.train.width, recipe.train.max_minutes, recipe.train.select_best) == (1.5, 0.0, True)
