@@ -1,6 +1,7 @@
 """Recipes: one TOML file holds every training knob; options override it; runs record it."""
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -8,6 +9,8 @@ from train.recipe import (
     SHIPPED_RECIPE, ExportRecipe, Recipe, load_recipe, recipe_text, with_overrides, write_recipe,
 )
 from train.settings import TrainSettings
+
+BENCHMARK_RECIPES = Path(__file__).resolve().parents[2] / "benchmarks" / "recipes"
 
 
 def write(tmp_path, text):
@@ -89,12 +92,9 @@ def test_written_recipes_read_back_equal(tmp_path):
     assert load_recipe(write_recipe(seeded, str(tmp_path / "run2"))) == seeded
 
 
-@pytest.mark.parametrize("name", ["curation_lift.toml", "wide-teacher.toml"])
-def test_benchmark_recipes_load(name):
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "recipes" / name
+@pytest.mark.parametrize("path", sorted(BENCHMARK_RECIPES.glob("*.toml")), ids=lambda p: p.name)
+def test_benchmark_recipes_load(path):
     recipe = load_recipe(str(path))
     assert recipe.train.epochs > 0 and recipe.export.scheme
-    if name == "wide-teacher.toml":
+    if path.name == "wide-teacher.toml":
         assert (recipe.train.width, recipe.train.max_minutes, recipe.train.select_best) == (1.5, 0.0, True)
